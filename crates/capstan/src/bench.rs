@@ -1,0 +1,59 @@
+//! `capstan bench …`
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Subcommand};
+
+#[derive(Subcommand)]
+pub enum BenchCommand {
+    /// Store throughput, latency, list and watch fan-out: embedded vs a real etcd, side by side.
+    Store(StoreBench),
+}
+
+#[derive(Args)]
+pub struct StoreBench {
+    /// Backends to compare.
+    #[arg(long, value_delimiter = ',', default_value = "embedded,etcd")]
+    backends: Vec<String>,
+    /// Concurrent writers for the write test.
+    #[arg(long, value_delimiter = ',', default_value = "1,16,256")]
+    writers: Vec<usize>,
+    /// Length of each write test.
+    #[arg(long, default_value = "5s", value_parser = humantime::parse_duration)]
+    duration: Duration,
+    /// Keys for the list test.
+    #[arg(long, default_value_t = 50_000)]
+    list_keys: usize,
+    /// Watchers for the fan-out test.
+    #[arg(long, default_value_t = 1000)]
+    watchers: usize,
+    /// Run an update loop this long and report the database size (e.g. 10m; 0 skips it).
+    #[arg(long, default_value = "0s", value_parser = humantime::parse_duration)]
+    soak: Duration,
+    /// Compaction interval during the soak.
+    #[arg(long, default_value = "5m", value_parser = humantime::parse_duration)]
+    soak_compaction_interval: Duration,
+    /// Scratch directory (default: a temporary one, removed afterwards).
+    #[arg(long)]
+    dir: Option<PathBuf>,
+}
+
+pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
+    match cmd {
+        BenchCommand::Store(b) => {
+            let opts = capstan_store::bench::BenchOptions {
+                backends: b.backends,
+                writers: b.writers,
+                write_duration: b.duration,
+                list_keys: b.list_keys,
+                watchers: b.watchers,
+                soak: b.soak,
+                soak_compaction_interval: b.soak_compaction_interval,
+                dir: b.dir,
+                ..Default::default()
+            };
+            capstan_store::bench::run(opts).await.map_err(anyhow::Error::msg)
+        }
+    }
+}

@@ -1,0 +1,485 @@
+//! The single writer thread: group commit of queued writes, and compaction in small steps between
+//! batches so it never stalls writers for long.
+
+use std::sync::Arc;
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, TryRecvError};
+use std::time::Duration;
+
+use bytes::Bytes;
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use tokio::sync::oneshot;
+
+use super::schema::read_meta;
+use crate::watch_hub::{Batch, WatchHub};
+use crate::{Event, EventKind, KeyValue, Result, Revision, StoreError};
+
+/// Writes beyond this many wait for the next transaction; bounds the latency of one commit.
+const MAX_BATCH: usize = 1024;
+/// History rows examined per compaction step.
+const COMPACTION_STEP: Revision = 5000;
+
+pub(super) enum WriteOp {
+    Create {
+        key: String,
+        value: Bytes,
+        reply: oneshot::Sender<Result<KeyValue>>,
+    },
+    Update {
+        key: String,
+        value: Bytes,
+        expected: Revision,
+        reply: oneshot::Sender<Result<KeyValue>>,
+    },
+    Delete {
+        key: String,
+        expected: Option<Revision>,
+        reply: oneshot::Sender<Result<(Revision, KeyValue)>>,
+    },
+    Compact {
+        revision: Revision,
+        reply: oneshot::Sender<Result<()>>,
+    },
+}
+
+pub(super) struct WriterHandle {
+    queue: Sender<WriteOp>,
+}
+
+impl WriterHandle {
+    pub fn submit(&self, op: WriteOp) -> Result<()> {
+        self.queue.send(op).map_err(|_| StoreError::Unavailable {
+            message: "store writer stopped".into(),
+        })
+    }
+}
+
+pub(super) fn spawn(conn: Connection, hub: Arc<WatchHub>) -> Result<WriterHandle> {
+    let revision = read_meta(&conn, "revision").map_err(StoreError::internal)?;
+    let compacted = read_meta(&conn, "compacted").map_err(StoreError::internal)?;
+    let progress = read_meta(&conn, "compact_progress").map_err(StoreError::internal)?;
+    let (queue, ops) = mpsc::channel();
+    let mut writer = Writer {
+        conn,
+        hub,
+        revision,
+        // A compaction cut short by a crash resumes where it stopped.
+        compaction: (progress < compacted).then(|| Compaction {
+            target: compacted,
+            next: progress,
+            replies: Vec::new(),
+        }),
+        compacted,
+    };
+    std::thread::Builder::new()
+        .name("store-writer".into())
+        .spawn(move || writer.run(ops))
+        .map_err(StoreError::internal)?;
+    Ok(WriterHandle { queue })
+}
+
+/// A compaction in progress: history up to `target`, processed from `next` upwards.
+struct Compaction {
+    target: Revision,
+    next: Revision,
+    replies: Vec<oneshot::Sender<Result<()>>>,
+}
+
+struct Writer {
+    conn: Connection,
+    hub: Arc<WatchHub>,
+    /// The last revision assigned and committed.
+    revision: Revision,
+    compaction: Option<Compaction>,
+    compacted: Revision,
+}
+
+/// What one op did inside the transaction, replied once the transaction commits.
+enum Outcome {
+    Written {
+        event: Event,
+        reply: Reply,
+    },
+    Refused {
+        error: StoreError,
+        reply: Reply,
+    },
+    Compact {
+        revision: Revision,
+        reply: oneshot::Sender<Result<()>>,
+    },
+}
+
+enum Reply {
+    Kv(oneshot::Sender<Result<KeyValue>>),
+    Deleted(oneshot::Sender<Result<(Revision, KeyValue)>>),
+}
+
+impl Reply {
+    fn ok(self, event: &Event) {
+        match self {
+            Reply::Kv(tx) => {
+                let _ = tx.send(Ok(event.kv.clone()));
+            }
+            Reply::Deleted(tx) => {
+                let prev = event.prev.clone().expect("delete events carry the deleted value");
+                let _ = tx.send(Ok((event.revision(), prev)));
+            }
+        }
+    }
+
+    fn err(self, e: StoreError) {
+        match self {
+            Reply::Kv(tx) => {
+                let _ = tx.send(Err(e));
+            }
+            Reply::Deleted(tx) => {
+                let _ = tx.send(Err(e));
+            }
+        }
+    }
+}
+
+impl Writer {
+    fn run(&mut self, ops: Receiver<WriteOp>) {
+        loop {
+            // Block for work only when no compaction step is pending.
+            let first = if self.compaction.is_some() {
+                match ops.try_recv() {
+                    Ok(op) => Some(op),
+                    Err(TryRecvError::Empty) => None,
+                    Err(TryRecvError::Disconnected) => return,
+                }
+            } else {
+                match ops.recv_timeout(Duration::from_secs(3600)) {
+                    Ok(op) => Some(op),
+                    Err(RecvTimeoutError::Timeout) => continue,
+                    Err(RecvTimeoutError::Disconnected) => return,
+                }
+            };
+            if let Some(first) = first {
+                let mut batch = vec![first];
+                while batch.len() < MAX_BATCH {
+                    match ops.try_recv() {
+                        Ok(op) => batch.push(op),
+                        Err(_) => break,
+                    }
+                }
+                self.commit_batch(batch);
+            }
+            if self.compaction.is_some() {
+                self.compaction_step();
+            }
+        }
+    }
+
+    fn commit_batch(&mut self, batch: Vec<WriteOp>) {
+        let start_revision = self.revision;
+        let mut outcomes = Vec::with_capacity(batch.len());
+        let committed = (|| -> rusqlite::Result<()> {
+            let tx = self.conn.transaction()?;
+            for op in batch {
+                outcomes.push(apply(&tx, op, &mut self.revision)?);
+            }
+            if self.revision != start_revision {
+                tx.execute(
+                    "UPDATE meta SET value = ?1 WHERE name = 'revision'",
+                    [self.revision],
+                )?;
+            }
+            tx.commit()
+        })();
+
+        if let Err(e) = committed {
+            // Nothing in this batch happened; revisions are reused by the next batch.
+            self.revision = start_revision;
+            let message = format!("write failed: {e}");
+            for outcome in outcomes {
+                match outcome {
+                    Outcome::Written { reply, .. } | Outcome::Refused { reply, .. } => {
+                        reply.err(StoreError::Unavailable {
+                            message: message.clone(),
+                        })
+                    }
+                    Outcome::Compact { reply, .. } => {
+                        let _ = reply.send(Err(StoreError::Unavailable {
+                            message: message.clone(),
+                        }));
+                    }
+                }
+            }
+            tracing::error!(error = %e, "store write transaction failed");
+            return;
+        }
+
+        let mut events = Vec::new();
+        let mut replies = Vec::with_capacity(outcomes.len());
+        for outcome in outcomes {
+            match outcome {
+                Outcome::Written { event, reply } => {
+                    replies.push((reply, Ok(events.len())));
+                    events.push(event);
+                }
+                Outcome::Refused { error, reply } => replies.push((reply, Err(error))),
+                Outcome::Compact { revision, reply } => self.start_compaction(revision, reply),
+            }
+        }
+        // Watchers first, then writers.
+        let batch = Arc::new(Batch { events });
+        self.hub.publish(batch.clone());
+        for (reply, result) in replies {
+            match result {
+                Ok(i) => reply.ok(&batch.events[i]),
+                Err(e) => reply.err(e),
+            }
+        }
+    }
+
+    fn start_compaction(&mut self, target: Revision, reply: oneshot::Sender<Result<()>>) {
+        if target > self.revision {
+            let _ = reply.send(Err(StoreError::FutureRevision {
+                requested: target,
+                current: self.revision,
+            }));
+            return;
+        }
+        let already = self
+            .compaction
+            .as_ref()
+            .map(|c| c.target)
+            .unwrap_or(self.compacted);
+        if target <= already {
+            match &mut self.compaction {
+                // Answer when the running compaction (which covers this one) finishes.
+                Some(c) => c.replies.push(reply),
+                None => {
+                    let _ = reply.send(Err(StoreError::Compacted {
+                        requested: target,
+                        compacted: self.compacted,
+                    }));
+                }
+            }
+            return;
+        }
+        // Reads below the target must fail from now on, even while rows are still being removed.
+        if let Err(e) = self.conn.execute(
+            "UPDATE meta SET value = ?1 WHERE name = 'compacted'",
+            [target],
+        ) {
+            let _ = reply.send(Err(StoreError::internal(e)));
+            return;
+        }
+        // Resume from where the previous compaction got to (all of it, unless one is running).
+        let next = self
+            .compaction
+            .as_ref()
+            .map(|c| c.next)
+            .unwrap_or(self.compacted);
+        self.compacted = target;
+        let mut replies = self
+            .compaction
+            .take()
+            .map(|c| c.replies)
+            .unwrap_or_default();
+        replies.push(reply);
+        self.compaction = Some(Compaction {
+            target,
+            next,
+            replies,
+        });
+    }
+
+    /// Removes superseded versions and tombstones in one window of history.
+    fn compaction_step(&mut self) {
+        let Some(c) = self.compaction.as_mut() else {
+            return;
+        };
+        let hi = (c.next + COMPACTION_STEP).min(c.target);
+        let result = (|| -> rusqlite::Result<()> {
+            let tx = self.conn.transaction()?;
+            tx.execute(
+                "DELETE FROM log WHERE rev > ?1 AND rev <= ?2 AND (
+                     deleted = 1 OR EXISTS (
+                         SELECT 1 FROM log newer
+                         WHERE newer.key = log.key AND newer.rev > log.rev AND newer.rev <= ?3))",
+                params![c.next, hi, c.target],
+            )?;
+            tx.execute(
+                "UPDATE meta SET value = ?1 WHERE name = 'compact_progress'",
+                [hi],
+            )?;
+            tx.commit()
+        })();
+        match result {
+            Ok(_) => c.next = hi,
+            Err(e) => {
+                tracing::error!(error = %e, "compaction step failed");
+                for reply in c.replies.drain(..) {
+                    let _ = reply.send(Err(StoreError::internal(&e)));
+                }
+                self.compaction = None;
+                return;
+            }
+        }
+        if c.next >= c.target {
+            let done = self.compaction.take().expect("compaction in progress");
+            // Hand freed pages back to the filesystem so the file shrinks after big deletions.
+            if let Err(e) = self.conn.execute_batch("PRAGMA incremental_vacuum") {
+                tracing::warn!(error = %e, "incremental vacuum failed");
+            }
+            for reply in done.replies {
+                let _ = reply.send(Ok(()));
+            }
+        }
+    }
+}
+
+/// Applies one op inside the open transaction. Precondition failures are outcomes, not errors:
+/// only SQLite failures abort the transaction.
+fn apply(tx: &Transaction<'_>, op: WriteOp, revision: &mut Revision) -> rusqlite::Result<Outcome> {
+    Ok(match op {
+        WriteOp::Create { key, value, reply } => {
+            let reply = Reply::Kv(reply);
+            if let Some(current) = current_kv(tx, &key)? {
+                Outcome::Refused {
+                    error: StoreError::AlreadyExists { current },
+                    reply,
+                }
+            } else {
+                let rev = *revision + 1;
+                insert_version(tx, &key, rev, rev, 0, Some(&value))?;
+                *revision = rev;
+                Outcome::Written {
+                    event: Event {
+                        kind: EventKind::Put,
+                        kv: KeyValue {
+                            key,
+                            value,
+                            create_revision: rev,
+                            mod_revision: rev,
+                        },
+                        prev: None,
+                    },
+                    reply,
+                }
+            }
+        }
+        WriteOp::Update {
+            key,
+            value,
+            expected,
+            reply,
+        } => {
+            let reply = Reply::Kv(reply);
+            match current_kv(tx, &key)? {
+                Some(current) if current.mod_revision == expected => {
+                    let rev = *revision + 1;
+                    let create = current.create_revision;
+                    insert_version(tx, &key, rev, create, current.mod_revision, Some(&value))?;
+                    *revision = rev;
+                    Outcome::Written {
+                        event: Event {
+                            kind: EventKind::Put,
+                            kv: KeyValue {
+                                key,
+                                value,
+                                create_revision: create,
+                                mod_revision: rev,
+                            },
+                            prev: Some(current),
+                        },
+                        reply,
+                    }
+                }
+                current => Outcome::Refused {
+                    error: StoreError::Conflict { current },
+                    reply,
+                },
+            }
+        }
+        WriteOp::Delete {
+            key,
+            expected,
+            reply,
+        } => {
+            let reply = Reply::Deleted(reply);
+            match current_kv(tx, &key)? {
+                Some(current) if expected.is_none_or(|e| e == current.mod_revision) => {
+                    let rev = *revision + 1;
+                    insert_version(tx, &key, rev, current.create_revision, current.mod_revision, None)?;
+                    *revision = rev;
+                    Outcome::Written {
+                        event: Event {
+                            kind: EventKind::Delete,
+                            kv: KeyValue {
+                                key,
+                                value: Bytes::new(),
+                                create_revision: 0,
+                                mod_revision: rev,
+                            },
+                            prev: Some(current),
+                        },
+                        reply,
+                    }
+                }
+                None if expected.is_none() => Outcome::Refused {
+                    error: StoreError::NotFound,
+                    reply,
+                },
+                current => Outcome::Refused {
+                    error: StoreError::Conflict { current },
+                    reply,
+                },
+            }
+        }
+        WriteOp::Compact { revision, reply } => Outcome::Compact { revision, reply },
+    })
+}
+
+fn current_kv(tx: &Transaction<'_>, key: &str) -> rusqlite::Result<Option<KeyValue>> {
+    tx.prepare_cached(
+        "SELECT c.rev, c.create_rev, l.value FROM current c JOIN log l ON l.rev = c.rev WHERE c.key = ?1",
+    )?
+    .query_row([key.as_bytes()], |r| {
+        Ok(KeyValue {
+            key: key.to_owned(),
+            mod_revision: r.get(0)?,
+            create_revision: r.get(1)?,
+            value: Bytes::from(r.get::<_, Option<Vec<u8>>>(2)?.unwrap_or_default()),
+        })
+    })
+    .optional()
+}
+
+/// Appends a version to the log and points `current` at it (or removes the key, for a tombstone).
+fn insert_version(
+    tx: &Transaction<'_>,
+    key: &str,
+    rev: Revision,
+    create_rev: Revision,
+    prev_rev: Revision,
+    value: Option<&Bytes>,
+) -> rusqlite::Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO log (rev, key, create_rev, prev_rev, deleted, value) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![
+        rev,
+        key.as_bytes(),
+        create_rev,
+        prev_rev,
+        value.is_none(),
+        value.map(|v| v.as_ref())
+    ])?;
+    match value {
+        Some(_) => tx
+            .prepare_cached(
+                "INSERT INTO current (key, rev, create_rev) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (key) DO UPDATE SET rev = excluded.rev, create_rev = excluded.create_rev",
+            )?
+            .execute(params![key.as_bytes(), rev, create_rev])?,
+        None => tx
+            .prepare_cached("DELETE FROM current WHERE key = ?1")?
+            .execute([key.as_bytes()])?,
+    };
+    Ok(())
+}
