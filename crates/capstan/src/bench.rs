@@ -53,7 +53,9 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
                 dir: b.dir,
                 ..Default::default()
             };
-            capstan_store::bench::run(opts).await.map_err(anyhow::Error::msg)
+            capstan_store::bench::run(opts)
+                .await
+                .map_err(anyhow::Error::msg)
         }
     }
 }

@@ -5,7 +5,11 @@ mod bench;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "capstan", version, about = "Kubernetes, rebuilt in Rust as one binary")]
+#[command(
+    name = "capstan",
+    version,
+    about = "Kubernetes, rebuilt in Rust as one binary"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -186,7 +186,11 @@ async fn write_test(s: &Subject, writers: usize, opts: &BenchOptions) -> Result<
     }
     let mut all = Vec::new();
     for t in tasks {
-        all.extend(t.await.map_err(|e| e.to_string())?.map_err(|e| e.to_string())?);
+        all.extend(
+            t.await
+                .map_err(|e| e.to_string())?
+                .map_err(|e| e.to_string())?,
+        );
     }
     let elapsed = started.elapsed();
     let p = percentiles(&mut all);
@@ -219,7 +223,9 @@ async fn list_test(s: &Subject, opts: &BenchOptions) -> Result<(), String> {
         }));
     }
     for t in tasks {
-        t.await.map_err(|e| e.to_string())?.map_err(|e| e.to_string())?;
+        t.await
+            .map_err(|e| e.to_string())?
+            .map_err(|e| e.to_string())?;
     }
     let fill = fill.elapsed();
     let mut times = Vec::new();
@@ -248,7 +254,11 @@ async fn list_test(s: &Subject, opts: &BenchOptions) -> Result<(), String> {
 }
 
 async fn watch_test(s: &Subject, opts: &BenchOptions) -> Result<(), String> {
-    let start = s.store.current_revision().await.map_err(|e| e.to_string())?;
+    let start = s
+        .store
+        .current_revision()
+        .await
+        .map_err(|e| e.to_string())?;
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(i64, Instant)>();
     let mut watchers = Vec::new();
     for _ in 0..opts.watchers {
@@ -338,7 +348,10 @@ async fn soak_test(s: &Subject, opts: &BenchOptions) -> Result<(), String> {
             let store = s.store.clone();
             let value = value.clone();
             batch.push(tokio::spawn(async move {
-                let key = format!("/bench/soak/{}", (w * 61 + rand::random::<u32>() as usize) % KEYS);
+                let key = format!(
+                    "/bench/soak/{}",
+                    (w * 61 + rand::random::<u32>() as usize) % KEYS
+                );
                 let cur = store.get(&key, None).await?.kv;
                 if let Some(cur) = cur {
                     match store.update(&key, value, cur.mod_revision).await {
@@ -351,7 +364,10 @@ async fn soak_test(s: &Subject, opts: &BenchOptions) -> Result<(), String> {
             }));
         }
         for t in batch {
-            updates += t.await.map_err(|e| e.to_string())?.map_err(|e| e.to_string())?;
+            updates += t
+                .await
+                .map_err(|e| e.to_string())?
+                .map_err(|e| e.to_string())?;
         }
         if started.elapsed() >= next_report {
             let size = db_size(s);

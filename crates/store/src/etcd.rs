@@ -37,7 +37,9 @@ impl EtcdConfig {
                 .or_else(|| part.strip_prefix("https://"))
                 .unwrap_or(part);
             if hostport.is_empty() || hostport.contains('/') && !hostport.ends_with('/') {
-                return Err(format!("invalid etcd endpoint {part:?}: expected etcd://host:port"));
+                return Err(format!(
+                    "invalid etcd endpoint {part:?}: expected etcd://host:port"
+                ));
             }
             let tls = part.starts_with("https://");
             endpoints.push(format!(
@@ -165,8 +167,9 @@ impl EtcdStore {
                 (None, None) => {}
                 _ => {
                     return Err(StoreError::Unavailable {
-                        message: "--datastore-certfile and --datastore-keyfile must be given together"
-                            .into(),
+                        message:
+                            "--datastore-certfile and --datastore-keyfile must be given together"
+                                .into(),
                     });
                 }
             }
@@ -182,12 +185,17 @@ impl EtcdStore {
             .map_err(|e| StoreError::Unavailable {
                 message: format!("cannot connect to etcd at {}: {e}", endpoints.join(",")),
             })?;
-        let kv = client.kv_client().max_decoding_message_size(i32::MAX as usize);
+        let kv = client
+            .kv_client()
+            .max_decoding_message_size(i32::MAX as usize);
         let store = EtcdStore { client, kv };
         // Fail fast when no member answers, with a message naming the endpoints.
-        store.current_revision().await.map_err(|e| StoreError::Unavailable {
-            message: format!("etcd at {} is not answering: {e}", endpoints.join(",")),
-        })?;
+        store
+            .current_revision()
+            .await
+            .map_err(|e| StoreError::Unavailable {
+                message: format!("etcd at {} is not answering: {e}", endpoints.join(",")),
+            })?;
         Ok(store)
     }
 
@@ -267,7 +275,9 @@ impl Store for EtcdStore {
         } else {
             match current_from(&responses) {
                 Some(current) => Err(StoreError::AlreadyExists { current }),
-                None => Err(StoreError::internal("etcd create failed without a current value")),
+                None => Err(StoreError::internal(
+                    "etcd create failed without a current value",
+                )),
             }
         }
     }
@@ -333,7 +343,8 @@ impl Store for EtcdStore {
             None => options.with_all_keys(),
         };
         let prefix = prefix.to_owned();
-        let stream = with_retry!(self.client, c => c.watch(prefix.as_str(), Some(options.clone())))?;
+        let stream =
+            with_retry!(self.client, c => c.watch(prefix.as_str(), Some(options.clone())))?;
         let (sender, mut responses) = stream.split();
         let events = async_stream(move |tx| async move {
             // Keep the request side open for as long as we read.
@@ -448,10 +459,9 @@ fn fill_revision(e: StoreError, requested: Option<Revision>) -> StoreError {
             requested,
             compacted,
         },
-        StoreError::FutureRevision { current, .. } => StoreError::FutureRevision {
-            requested,
-            current,
-        },
+        StoreError::FutureRevision { current, .. } => {
+            StoreError::FutureRevision { requested, current }
+        }
         other => other,
     }
 }

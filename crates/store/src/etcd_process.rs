@@ -123,7 +123,10 @@ impl EtcdCluster {
                 if Instant::now() > deadline {
                     let log = std::fs::read_to_string(&m.log).unwrap_or_default();
                     let tail: String = log.lines().rev().take(10).collect::<Vec<_>>().join("\n");
-                    return Err(format!("etcd member {} did not become healthy: {tail}", m.name));
+                    return Err(format!(
+                        "etcd member {} did not become healthy: {tail}",
+                        m.name
+                    ));
                 }
                 std::thread::sleep(Duration::from_millis(50));
             }
@@ -139,8 +142,7 @@ fn health_ok(hostport: &str) -> bool {
         return false;
     };
     let _ = s.set_read_timeout(Some(Duration::from_secs(2)));
-    if s
-        .write_all(format!("GET /health HTTP/1.0\r\nHost: {hostport}\r\n\r\n").as_bytes())
+    if s.write_all(format!("GET /health HTTP/1.0\r\nHost: {hostport}\r\n\r\n").as_bytes())
         .is_err()
     {
         return false;

@@ -167,7 +167,12 @@ pub trait Store: Send + Sync + 'static {
     async fn create(&self, key: &str, value: Bytes) -> Result<KeyValue>;
 
     /// Replaces the key's value if its mod revision is `expected_revision`.
-    async fn update(&self, key: &str, value: Bytes, expected_revision: Revision) -> Result<KeyValue>;
+    async fn update(
+        &self,
+        key: &str,
+        value: Bytes,
+        expected_revision: Revision,
+    ) -> Result<KeyValue>;
 
     /// Deletes the key (if its mod revision is `expected_revision`, when given); returns the deleting
     /// revision and the deleted version.

@@ -9,7 +9,10 @@ async fn populated(dir: &std::path::Path) -> std::path::PathBuf {
     let store = SqliteStore::open(&path).unwrap();
     for i in 0..2000 {
         store
-            .create(&format!("/registry/configmaps/default/c{i}"), Bytes::from(vec![b'x'; 1024]))
+            .create(
+                &format!("/registry/configmaps/default/c{i}"),
+                Bytes::from(vec![b'x'; 1024]),
+            )
             .await
             .unwrap();
     }
@@ -22,7 +25,10 @@ async fn populated(dir: &std::path::Path) -> std::path::PathBuf {
 fn expect_corrupt(path: &std::path::Path) -> String {
     match SqliteStore::open(path) {
         Err(StoreError::Corrupt { message }) => {
-            assert!(message.contains(&path.display().to_string()), "names the file: {message}");
+            assert!(
+                message.contains(&path.display().to_string()),
+                "names the file: {message}"
+            );
             message
         }
         Err(other) => panic!("expected a corruption error, got {other:?}"),
@@ -37,10 +43,16 @@ async fn truncated_file_is_refused() {
     // Fold the WAL in so the main file holds the data, then cut it in half.
     {
         let conn = rusqlite::Connection::open(&path).unwrap();
-        conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);").unwrap();
+        conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")
+            .unwrap();
     }
     let len = std::fs::metadata(&path).unwrap().len();
-    std::fs::OpenOptions::new().write(true).open(&path).unwrap().set_len(len / 2).unwrap();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .set_len(len / 2)
+        .unwrap();
     let msg = expect_corrupt(&path);
     assert!(msg.contains("truncated"), "{msg}");
 }
@@ -59,7 +71,8 @@ async fn scribbled_pages_are_found() {
     let path = populated(dir.path()).await;
     {
         let conn = rusqlite::Connection::open(&path).unwrap();
-        conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);").unwrap();
+        conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")
+            .unwrap();
     }
     // Overwrite pages in the middle of the file (b-tree pages of the log table and its index).
     let mut data = std::fs::read(&path).unwrap();
@@ -77,6 +90,11 @@ async fn healthy_file_reopens_with_its_data() {
     let path = populated(dir.path()).await;
     let store = SqliteStore::open(&path).unwrap();
     assert_eq!(store.current_revision().await.unwrap(), 2000);
-    let kv = store.get("/registry/configmaps/default/c1999", None).await.unwrap().kv.unwrap();
+    let kv = store
+        .get("/registry/configmaps/default/c1999", None)
+        .await
+        .unwrap()
+        .kv
+        .unwrap();
     assert_eq!(kv.mod_revision, 2000);
 }

@@ -28,7 +28,10 @@ async fn revisions_and_versions(s: DynStore) {
     assert_eq!(a.create_revision, r0 + 1);
     let a2 = s.update("/t/a", b("2"), a.mod_revision).await.unwrap();
     assert_eq!(a2.mod_revision, r0 + 2);
-    assert_eq!(a2.create_revision, a.create_revision, "update keeps create revision");
+    assert_eq!(
+        a2.create_revision, a.create_revision,
+        "update keeps create revision"
+    );
     let other = s.create("/t/b", b("x")).await.unwrap();
     assert_eq!(other.mod_revision, r0 + 3);
     assert_eq!(s.current_revision().await.unwrap(), r0 + 3);
@@ -38,7 +41,13 @@ async fn revisions_and_versions(s: DynStore) {
     assert_eq!(now.revision, r0 + 3);
     let then = s.get("/t/a", Some(a.mod_revision)).await.unwrap();
     assert_eq!(then.kv.unwrap().value, b("1"), "read at a past revision");
-    assert!(s.get("/t/b", Some(a.mod_revision)).await.unwrap().kv.is_none());
+    assert!(
+        s.get("/t/b", Some(a.mod_revision))
+            .await
+            .unwrap()
+            .kv
+            .is_none()
+    );
     assert!(matches!(
         s.get("/t/a", Some(r0 + 100)).await,
         Err(StoreError::FutureRevision { .. })
@@ -48,7 +57,15 @@ async fn revisions_and_versions(s: DynStore) {
     let (drev, prev) = s.delete("/t/a", None).await.unwrap();
     assert_eq!(prev.value, b("2"));
     assert!(s.get("/t/a", None).await.unwrap().kv.is_none());
-    assert_eq!(s.get("/t/a", Some(drev - 1)).await.unwrap().kv.unwrap().value, b("2"));
+    assert_eq!(
+        s.get("/t/a", Some(drev - 1))
+            .await
+            .unwrap()
+            .kv
+            .unwrap()
+            .value,
+        b("2")
+    );
     let again = s.create("/t/a", b("3")).await.unwrap();
     assert_eq!(again.create_revision, again.mod_revision);
     assert!(again.create_revision > drev);
@@ -76,7 +93,10 @@ async fn conditional_writes(s: DynStore) {
         s.delete("/t/a", Some(a.mod_revision)).await,
         Err(StoreError::Conflict { current: Some(_) })
     ));
-    assert!(matches!(s.delete("/t/missing", None).await, Err(StoreError::NotFound)));
+    assert!(matches!(
+        s.delete("/t/missing", None).await,
+        Err(StoreError::NotFound)
+    ));
     assert!(matches!(
         s.delete("/t/missing", Some(3)).await,
         Err(StoreError::Conflict { current: None })
@@ -89,14 +109,21 @@ async fn conditional_writes(s: DynStore) {
 
 async fn range_and_paging(s: DynStore) {
     for i in 0..25 {
-        s.create(&format!("/registry/pods/ns/p{i:02}"), b(&i.to_string())).await.unwrap();
+        s.create(&format!("/registry/pods/ns/p{i:02}"), b(&i.to_string()))
+            .await
+            .unwrap();
     }
     s.create("/registry/pods/other/x", b("x")).await.unwrap();
     s.create("/registry/podsx/ns/y", b("y")).await.unwrap();
-    s.create("/registry/pods/ns", b("not under the prefix with a slash")).await.unwrap();
+    s.create("/registry/pods/ns", b("not under the prefix with a slash"))
+        .await
+        .unwrap();
 
     let all = s
-        .list(ListRequest { prefix: "/registry/pods/ns/".into(), ..Default::default() })
+        .list(ListRequest {
+            prefix: "/registry/pods/ns/".into(),
+            ..Default::default()
+        })
         .await
         .unwrap();
     assert_eq!(all.kvs.len(), 25);
@@ -107,7 +134,11 @@ async fn range_and_paging(s: DynStore) {
     assert_eq!(keys, sorted, "lists come in key order");
 
     let page1 = s
-        .list(ListRequest { prefix: "/registry/pods/ns/".into(), limit: 10, ..Default::default() })
+        .list(ListRequest {
+            prefix: "/registry/pods/ns/".into(),
+            limit: 10,
+            ..Default::default()
+        })
         .await
         .unwrap();
     assert_eq!(page1.kvs.len(), 10);
@@ -137,10 +168,16 @@ async fn range_and_paging(s: DynStore) {
         start = format!("{}\0", page.kvs.last().unwrap().key);
     }
     let seen: Vec<_> = seen.iter().map(|k| k.key.clone()).collect();
-    assert_eq!(seen, keys, "paged list at a fixed revision equals the one-shot list");
+    assert_eq!(
+        seen, keys,
+        "paged list at a fixed revision equals the one-shot list"
+    );
 
     let latest = s
-        .list(ListRequest { prefix: "/registry/pods/ns/".into(), ..Default::default() })
+        .list(ListRequest {
+            prefix: "/registry/pods/ns/".into(),
+            ..Default::default()
+        })
         .await
         .unwrap();
     assert_eq!(latest.kvs.len(), 25);
@@ -158,17 +195,28 @@ async fn watch_order_and_resume(s: DynStore) {
     let (drev, _) = s.delete("/w/a", None).await.unwrap();
 
     let e1 = next_event(&mut w).await;
-    assert_eq!((e1.kind, e1.kv.key.as_str(), e1.revision()), (EventKind::Put, "/w/a", a.mod_revision));
+    assert_eq!(
+        (e1.kind, e1.kv.key.as_str(), e1.revision()),
+        (EventKind::Put, "/w/a", a.mod_revision)
+    );
     assert!(e1.prev.is_none());
     let e2 = next_event(&mut w).await;
     assert_eq!(e2.revision(), a2.mod_revision);
-    assert_eq!(e2.prev.as_ref().unwrap().value, b("1"), "updates carry the previous value");
+    assert_eq!(
+        e2.prev.as_ref().unwrap().value,
+        b("1"),
+        "updates carry the previous value"
+    );
     let e3 = next_event(&mut w).await;
     assert_eq!(e3.revision(), c.mod_revision);
     let e4 = next_event(&mut w).await;
     assert_eq!(e4.kind, EventKind::Delete);
     assert_eq!(e4.revision(), drev);
-    assert_eq!(e4.prev.as_ref().unwrap().value, b("2"), "deletes carry the deleted value");
+    assert_eq!(
+        e4.prev.as_ref().unwrap().value,
+        b("2"),
+        "deletes carry the deleted value"
+    );
     drop(w);
 
     // Resume after the second event: exactly the later ones, once each.
@@ -179,7 +227,9 @@ async fn watch_order_and_resume(s: DynStore) {
     let live = next_event(&mut resumed).await;
     assert_eq!(live.kv.key, "/w/d");
     assert!(
-        tokio::time::timeout(Duration::from_millis(300), resumed.next()).await.is_err(),
+        tokio::time::timeout(Duration::from_millis(300), resumed.next())
+            .await
+            .is_err(),
         "no duplicate or extra events"
     );
 }
@@ -202,8 +252,12 @@ async fn compaction(s: DynStore) {
         Err(StoreError::Compacted { .. })
     ));
     assert!(matches!(
-        s.list(ListRequest { prefix: "/c/".into(), revision: Some(gone.mod_revision), ..Default::default() })
-            .await,
+        s.list(ListRequest {
+            prefix: "/c/".into(),
+            revision: Some(gone.mod_revision),
+            ..Default::default()
+        })
+        .await,
         Err(StoreError::Compacted { .. })
     ));
     match s.watch("/c/", v1.mod_revision).await {
@@ -211,20 +265,34 @@ async fn compaction(s: DynStore) {
         Err(e) => panic!("expected Compacted, got {e:?}"),
         Ok(mut w) => {
             // etcd reports compaction on the stream rather than at creation.
-            match tokio::time::timeout(Duration::from_secs(5), w.next()).await.unwrap() {
+            match tokio::time::timeout(Duration::from_secs(5), w.next())
+                .await
+                .unwrap()
+            {
                 Some(Err(StoreError::Compacted { .. })) => {}
                 other => panic!("expected a compacted error, got {other:?}"),
             }
         }
     }
     // The state at the compaction revision is intact, and history after it is watchable.
-    assert_eq!(s.get("/c/a", Some(v3.mod_revision)).await.unwrap().kv.unwrap().value, b("3"));
+    assert_eq!(
+        s.get("/c/a", Some(v3.mod_revision))
+            .await
+            .unwrap()
+            .kv
+            .unwrap()
+            .value,
+        b("3")
+    );
     assert_eq!(s.get("/c/a", None).await.unwrap().kv.unwrap().value, b("3"));
     let mut w = s.watch("/c/", v3.mod_revision).await.unwrap();
     let e = next_event(&mut w).await;
     assert_eq!(e.revision(), keep.mod_revision);
     // Compacting again at an older revision is refused.
-    assert!(matches!(s.compact(v2.mod_revision).await, Err(StoreError::Compacted { .. })));
+    assert!(matches!(
+        s.compact(v2.mod_revision).await,
+        Err(StoreError::Compacted { .. })
+    ));
 }
 
 async fn concurrent_writers(s: DynStore) {
@@ -239,12 +307,20 @@ async fn concurrent_writers(s: DynStore) {
         tasks.push(tokio::spawn(async move {
             let mut revs = Vec::new();
             for i in 0..EACH {
-                revs.push(s.create(&format!("/cc/{t}/{i}"), b("v")).await.unwrap().mod_revision);
+                revs.push(
+                    s.create(&format!("/cc/{t}/{i}"), b("v"))
+                        .await
+                        .unwrap()
+                        .mod_revision,
+                );
                 // A contended read-modify-write loop, as the API server's updates are.
                 loop {
                     let cur = s.get("/cc/counter", None).await.unwrap().kv.unwrap();
                     let n: u64 = std::str::from_utf8(&cur.value).unwrap().parse().unwrap();
-                    match s.update("/cc/counter", b(&(n + 1).to_string()), cur.mod_revision).await {
+                    match s
+                        .update("/cc/counter", b(&(n + 1).to_string()), cur.mod_revision)
+                        .await
+                    {
                         Ok(kv) => {
                             revs.push(kv.mod_revision);
                             break;
@@ -264,9 +340,17 @@ async fn concurrent_writers(s: DynStore) {
     let total = WRITERS * EACH * 2;
     all_revs.sort();
     all_revs.dedup();
-    assert_eq!(all_revs.len(), total, "every acknowledged write has its own revision");
+    assert_eq!(
+        all_revs.len(),
+        total,
+        "every acknowledged write has its own revision"
+    );
     let counter = s.get("/cc/counter", None).await.unwrap().kv.unwrap();
-    assert_eq!(counter.value, b(&(WRITERS * EACH).to_string()), "no lost update");
+    assert_eq!(
+        counter.value,
+        b(&(WRITERS * EACH).to_string()),
+        "no lost update"
+    );
 
     let mut last = 0;
     let mut count = 0;
@@ -289,7 +373,12 @@ async fn slow_watcher_misses_nothing(s: DynStore) {
             tokio::spawn(async move {
                 let mut revs = Vec::new();
                 for i in 0..700 {
-                    revs.push(s.create(&format!("/slow/{t}/{i}"), b("v")).await.unwrap().mod_revision);
+                    revs.push(
+                        s.create(&format!("/slow/{t}/{i}"), b("v"))
+                            .await
+                            .unwrap()
+                            .mod_revision,
+                    );
                 }
                 revs
             })
@@ -305,7 +394,105 @@ async fn slow_watcher_misses_nothing(s: DynStore) {
         got.push(next_event(&mut w).await.revision());
     }
     let want: Vec<_> = expected.keys().copied().collect();
-    assert_eq!(got, want, "a lagging watcher still gets every event once, in order");
+    assert_eq!(
+        got, want,
+        "a lagging watcher still gets every event once, in order"
+    );
+}
+
+/// Random writes checked against a model of every revision: gets and paged lists at every past
+/// revision, before and after a compaction in the middle.
+async fn history_matches_model(s: DynStore) {
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+    let keys: Vec<String> = (0..12).map(|i| format!("/m/k{i:02}")).collect();
+    // The whole keyspace (key -> value, mod revision) after each revision.
+    type Keyspace = BTreeMap<String, (Bytes, i64)>;
+    let mut state = Keyspace::new();
+    let mut history: Vec<(i64, Keyspace)> = Vec::new();
+    for step in 0..160 {
+        let key = &keys[rng.random_range(0..keys.len())];
+        let value = b(&format!("v{step}"));
+        let rev = match state.get(key).cloned() {
+            None => s.create(key, value.clone()).await.unwrap().mod_revision,
+            Some((_, cur)) if rng.random_bool(0.3) => {
+                let (rev, _) = s.delete(key, Some(cur)).await.unwrap();
+                state.remove(key);
+                history.push((rev, state.clone()));
+                continue;
+            }
+            Some((_, cur)) => {
+                s.update(key, value.clone(), cur)
+                    .await
+                    .unwrap()
+                    .mod_revision
+            }
+        };
+        state.insert(key.clone(), (value, rev));
+        history.push((rev, state.clone()));
+    }
+    let check = |from: usize| {
+        let s = s.clone();
+        let history = history.clone();
+        async move {
+            for (rev, expected) in &history[from..] {
+                for key in ["/m/k00", "/m/k05", "/m/k11"] {
+                    let got = s
+                        .get(key, Some(*rev))
+                        .await
+                        .unwrap()
+                        .kv
+                        .map(|kv| (kv.value, kv.mod_revision));
+                    assert_eq!(got, expected.get(key).cloned(), "get {key} at {rev}");
+                }
+                // A paged list (3 per page) at this revision equals the model.
+                let mut got = Vec::new();
+                let mut start = None;
+                loop {
+                    let page = s
+                        .list(ListRequest {
+                            prefix: "/m/".into(),
+                            start_key: start.clone(),
+                            revision: Some(*rev),
+                            limit: 3,
+                        })
+                        .await
+                        .unwrap();
+                    got.extend(
+                        page.kvs
+                            .iter()
+                            .map(|kv| (kv.key.clone(), kv.value.clone(), kv.mod_revision)),
+                    );
+                    if !page.more {
+                        assert_eq!(page.remaining, 0);
+                        break;
+                    }
+                    let seen_so_far = got.len() as i64;
+                    assert_eq!(
+                        page.remaining,
+                        expected.len() as i64 - seen_so_far,
+                        "remaining at {rev}"
+                    );
+                    start = Some(format!("{}\0", page.kvs.last().unwrap().key));
+                }
+                let want: Vec<_> = expected
+                    .iter()
+                    .map(|(k, (v, r))| (k.clone(), v.clone(), *r))
+                    .collect();
+                assert_eq!(got, want, "list at {rev}");
+            }
+        }
+    };
+    check(0).await;
+    let middle = history.len() / 2;
+    let (compact_at, _) = history[middle];
+    s.compact(compact_at).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    check(middle).await;
+    assert!(matches!(
+        s.get("/m/k00", Some(history[middle - 1].0)).await,
+        Err(StoreError::Compacted { .. })
+    ));
 }
 
 macro_rules! suite {
@@ -339,4 +526,5 @@ suite!(
     compaction,
     concurrent_writers,
     slow_watcher_misses_nothing,
+    history_matches_model,
 );

@@ -25,8 +25,15 @@ fn crash_child() {
     let Ok(dir) = std::env::var(CHILD_ENV) else {
         return; // Only does something when the parent test starts it.
     };
-    let round: usize = std::env::var("CAPSTAN_CRASH_ROUND").unwrap().parse().unwrap();
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let round: usize = std::env::var("CAPSTAN_CRASH_ROUND")
+        .unwrap()
+        .parse()
+        .unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
     rt.block_on(async move {
         let store = Arc::new(SqliteStore::open(&Path::new(&dir).join("state.db")).unwrap());
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<String>();
@@ -43,7 +50,13 @@ fn crash_child() {
                     let cur = store.get(&counter, None).await.unwrap().kv;
                     let next = cur
                         .as_ref()
-                        .map(|c| std::str::from_utf8(&c.value).unwrap().parse::<u64>().unwrap() + 1)
+                        .map(|c| {
+                            std::str::from_utf8(&c.value)
+                                .unwrap()
+                                .parse::<u64>()
+                                .unwrap()
+                                + 1
+                        })
                         .unwrap_or(1);
                     let value = Bytes::from(next.to_string());
                     let written = match cur {
@@ -51,8 +64,11 @@ fn crash_child() {
                         None => store.create(&counter, value).await,
                     };
                     match written {
-                        Ok(kv) => tx.send(format!("U {counter} {next} {}", kv.mod_revision)).unwrap(),
-                        Err(StoreError::Conflict { .. }) | Err(StoreError::AlreadyExists { .. }) => {}
+                        Ok(kv) => tx
+                            .send(format!("U {counter} {next} {}", kv.mod_revision))
+                            .unwrap(),
+                        Err(StoreError::Conflict { .. })
+                        | Err(StoreError::AlreadyExists { .. }) => {}
                         Err(e) => panic!("{e}"),
                     }
                 }
@@ -107,13 +123,20 @@ fn acknowledged_writes_survive_sigkill() {
         child.kill().unwrap();
         child.wait().unwrap();
         let lines = reader.join().unwrap();
-        assert!(!lines.is_empty(), "round {round}: the child acknowledged nothing in {:?}", started.elapsed());
+        assert!(
+            !lines.is_empty(),
+            "round {round}: the child acknowledged nothing in {:?}",
+            started.elapsed()
+        );
         acked_total += lines.len();
 
         let rt = tokio::runtime::Runtime::new().unwrap();
         last_revision = rt.block_on(verify(dir.path(), &lines, last_revision, round));
     }
-    assert!(acked_total > 1000, "too little load to mean anything: {acked_total} writes");
+    assert!(
+        acked_total > 1000,
+        "too little load to mean anything: {acked_total} writes"
+    );
 }
 
 async fn verify(dir: &Path, lines: &[String], previous_revision: i64, round: usize) -> i64 {
@@ -126,10 +149,19 @@ async fn verify(dir: &Path, lines: &[String], previous_revision: i64, round: usi
         max_acked = max_acked.max(rev);
         match parts[0] {
             "C" => {
-                let kv = store.get(parts[1], None).await.unwrap().kv.unwrap_or_else(|| {
-                    panic!("round {round}: acknowledged create of {} lost", parts[1])
-                });
-                assert_eq!(kv.mod_revision, rev, "round {round}: {} has the acknowledged revision", parts[1]);
+                let kv = store
+                    .get(parts[1], None)
+                    .await
+                    .unwrap()
+                    .kv
+                    .unwrap_or_else(|| {
+                        panic!("round {round}: acknowledged create of {} lost", parts[1])
+                    });
+                assert_eq!(
+                    kv.mod_revision, rev,
+                    "round {round}: {} has the acknowledged revision",
+                    parts[1]
+                );
                 assert_eq!(kv.value.as_ref(), parts[1].as_bytes());
             }
             _ => {
@@ -140,15 +172,32 @@ async fn verify(dir: &Path, lines: &[String], previous_revision: i64, round: usi
         }
     }
     for (key, acked) in counters {
-        let kv = store.get(&key, None).await.unwrap().kv.expect("counter exists");
+        let kv = store
+            .get(&key, None)
+            .await
+            .unwrap()
+            .kv
+            .expect("counter exists");
         let now: u64 = std::str::from_utf8(&kv.value).unwrap().parse().unwrap();
-        assert!(now >= acked, "round {round}: {key} is {now}, but {acked} was acknowledged");
+        assert!(
+            now >= acked,
+            "round {round}: {key} is {now}, but {acked} was acknowledged"
+        );
     }
     let current = store.current_revision().await.unwrap();
-    assert!(current >= max_acked, "round {round}: revision {current} behind acknowledged {max_acked}");
-    assert!(current >= previous_revision, "round {round}: revision went back from {previous_revision} to {current}");
+    assert!(
+        current >= max_acked,
+        "round {round}: revision {current} behind acknowledged {max_acked}"
+    );
+    assert!(
+        current >= previous_revision,
+        "round {round}: revision went back from {previous_revision} to {current}"
+    );
     // A write after restart continues the sequence.
-    let kv = store.create(&format!("/after/{round}"), Bytes::from_static(b"x")).await.unwrap();
+    let kv = store
+        .create(&format!("/after/{round}"), Bytes::from_static(b"x"))
+        .await
+        .unwrap();
     assert_eq!(kv.mod_revision, current + 1);
     kv.mod_revision
 }

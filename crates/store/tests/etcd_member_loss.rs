@@ -6,14 +6,16 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
+use capstan_store::Store;
 use capstan_store::etcd::{EtcdConfig, EtcdStore};
 use capstan_store::etcd_process::EtcdCluster;
-use capstan_store::Store;
 
 /// The member etcd reports as leader, asked through its own client port.
 async fn leader_index(cluster: &EtcdCluster) -> usize {
     for (i, m) in cluster.members.iter().enumerate() {
-        let mut c = etcd_client::Client::connect([m.client_url.as_str()], None).await.unwrap();
+        let mut c = etcd_client::Client::connect([m.client_url.as_str()], None)
+            .await
+            .unwrap();
         let status = c.status().await.unwrap();
         if status.leader() == status.header().unwrap().member_id() {
             return i;
@@ -26,7 +28,10 @@ async fn leader_index(cluster: &EtcdCluster) -> usize {
 async fn writes_survive_losing_the_leader() {
     let dir = tempfile::tempdir().unwrap();
     let mut cluster = EtcdCluster::start(dir.path(), 3).expect("start 3 etcd members");
-    let cfg = EtcdConfig { endpoints: cluster.client_urls(), ..Default::default() };
+    let cfg = EtcdConfig {
+        endpoints: cluster.client_urls(),
+        ..Default::default()
+    };
     let store: Arc<dyn Store> = Arc::new(EtcdStore::connect(&cfg).await.unwrap());
 
     let killed = Arc::new(AtomicBool::new(false));
@@ -71,7 +76,10 @@ async fn writes_survive_losing_the_leader() {
         after_kill += k;
         failures += f;
     }
-    assert!(after_kill > 100, "writes continued after losing the leader ({after_kill}, {failures} failed)");
+    assert!(
+        after_kill > 100,
+        "writes continued after losing the leader ({after_kill}, {failures} failed)"
+    );
 
     // Read everything back through the surviving members only.
     let survivors: Vec<String> = cluster
@@ -80,9 +88,19 @@ async fn writes_survive_losing_the_leader() {
         .filter(|m| m.is_running())
         .map(|m| m.client_url.clone())
         .collect();
-    let reader = EtcdStore::connect(&EtcdConfig { endpoints: survivors, ..Default::default() }).await.unwrap();
+    let reader = EtcdStore::connect(&EtcdConfig {
+        endpoints: survivors,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
     for (key, rev) in &acked {
-        let kv = reader.get(key, None).await.unwrap().kv.unwrap_or_else(|| panic!("acknowledged {key} lost"));
+        let kv = reader
+            .get(key, None)
+            .await
+            .unwrap()
+            .kv
+            .unwrap_or_else(|| panic!("acknowledged {key} lost"));
         assert_eq!(kv.mod_revision, *rev);
     }
 }

@@ -1,14 +1,17 @@
 //! The embedded backend: one SQLite database (WAL mode, `synchronous=FULL`) in the data dir.
 //!
-//! Layout (see `schema.rs`): `log` holds every version of every key by revision (the history that
-//! watches and past-revision reads need); `current` maps each live key to its latest revision, so
-//! reads at the latest revision and conditional writes are single index lookups.
+//! Layout (see `schema.rs`): `log` and `vals` hold every version of every key by revision (the
+//! history that watches and past-revision reads need), appended in revision order. The live keys
+//! are indexed in memory (`index.rs`), rebuilt from the log at start-up, so conditional writes need
+//! no reads and every write is appends only.
 //!
 //! All writes go through one writer thread that group-commits whatever is queued: one transaction,
 //! one fsync, many writes. A write is acknowledged only after its transaction is durable. Readers
 //! use their own connections (WAL lets them run beside the writer).
 
+mod checkpointer;
 mod file_check;
+mod index;
 mod reader;
 mod schema;
 mod writer;
@@ -33,6 +36,7 @@ pub struct SqliteStore {
     reads: Arc<ReadPool>,
     writer: WriterHandle,
     hub: Arc<WatchHub>,
+    _checkpointer: checkpointer::CheckpointerHandle,
 }
 
 impl SqliteStore {
@@ -52,14 +56,22 @@ impl SqliteStore {
         }
         file_check::check_existing_file(path)?;
         let conn = schema::open_writer_connection(path)?;
+        let revision = schema::read_meta(&conn, "revision").map_err(schema::sqlite_err(path))?;
+        let compacted = schema::read_meta(&conn, "compacted").map_err(schema::sqlite_err(path))?;
+        let index = Arc::new(
+            index::Index::load(&conn, revision, compacted).map_err(schema::sqlite_err(path))?,
+        );
         let hub = Arc::new(hub);
-        let writer = writer::spawn(conn, hub.clone())?;
-        let reads = Arc::new(ReadPool::new(path.to_owned()));
+        let wal = PathBuf::from(format!("{}-wal", path.display()));
+        let writer = writer::spawn(conn, index.clone(), hub.clone(), wal)?;
+        let reads = Arc::new(ReadPool::new(path.to_owned(), index));
+        let checkpointer = checkpointer::spawn(path)?;
         Ok(SqliteStore {
             path: path.to_owned(),
             reads,
             writer,
             hub,
+            _checkpointer: checkpointer,
         })
     }
 
@@ -67,7 +79,10 @@ impl SqliteStore {
         &self.path
     }
 
-    async fn write<T>(&self, make: impl FnOnce(oneshot::Sender<Result<T>>) -> WriteOp) -> Result<T> {
+    async fn write<T>(
+        &self,
+        make: impl FnOnce(oneshot::Sender<Result<T>>) -> WriteOp,
+    ) -> Result<T> {
         let (reply, answer) = oneshot::channel();
         self.writer.submit(make(reply))?;
         answer.await.map_err(|_| StoreError::Unavailable {
@@ -103,7 +118,12 @@ impl Store for SqliteStore {
             .await
     }
 
-    async fn update(&self, key: &str, value: Bytes, expected_revision: Revision) -> Result<KeyValue> {
+    async fn update(
+        &self,
+        key: &str,
+        value: Bytes,
+        expected_revision: Revision,
+    ) -> Result<KeyValue> {
         let key = key.to_owned();
         self.write(|reply| WriteOp::Update {
             key,
@@ -129,7 +149,7 @@ impl Store for SqliteStore {
     }
 
     async fn watch(&self, prefix: &str, after_revision: Revision) -> Result<WatchStream> {
-        let (current, compacted) = self.read(|r| r.revisions()).await?;
+        let (current, compacted) = self.reads.revisions();
         if after_revision < compacted {
             return Err(StoreError::Compacted {
                 requested: after_revision,
@@ -146,15 +166,16 @@ impl Store for SqliteStore {
     }
 
     async fn compact(&self, revision: Revision) -> Result<()> {
-        self.write(|reply| WriteOp::Compact { revision, reply }).await
+        self.write(|reply| WriteOp::Compact { revision, reply })
+            .await
     }
 
     async fn current_revision(&self) -> Result<Revision> {
-        Ok(self.read(|r| r.revisions()).await?.0)
+        Ok(self.reads.revisions().0)
     }
 
     async fn compacted_revision(&self) -> Result<Revision> {
-        Ok(self.read(|r| r.revisions()).await?.1)
+        Ok(self.reads.revisions().1)
     }
 
     fn backend_name(&self) -> &'static str {
@@ -171,13 +192,17 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn lagging_watcher_recovers_from_history() {
         let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open_with_hub(&dir.path().join("s.db"), WatchHub::with_capacity(2))
-            .unwrap();
+        let store =
+            SqliteStore::open_with_hub(&dir.path().join("s.db"), WatchHub::with_capacity(2))
+                .unwrap();
         let mut w = store.watch("/k/", 0).await.unwrap();
         let mut revs = Vec::new();
         // More events than the watcher's own buffer holds, so it blocks and the broadcast overflows.
         for i in 0..1500 {
-            let kv = store.create(&format!("/k/{i}"), Bytes::from_static(b"v")).await.unwrap();
+            let kv = store
+                .create(&format!("/k/{i}"), Bytes::from_static(b"v"))
+                .await
+                .unwrap();
             revs.push(kv.mod_revision);
         }
         let mut got = Vec::new();

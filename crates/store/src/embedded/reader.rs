@@ -1,13 +1,16 @@
-//! Reads on pooled read-only connections; each read is one SQLite read transaction, so the
-//! revision it reports and the data it returns belong to the same snapshot.
+//! Reads: which versions to return comes from the in-memory index (at its revision); their values
+//! come from pooled read-only connections. Past-revision reads walk the log written since.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use bytes::Bytes;
 use parking_lot::Mutex;
-use rusqlite::{Connection, OptionalExtension, Row, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
-use super::schema::{open_reader_connection, read_meta, sqlite_err};
+use super::index::{Entry, Index};
+use super::schema::{open_reader_connection, sqlite_err};
 use crate::watch_hub::History;
 use crate::{
     Event, EventKind, GetResponse, KeyValue, ListRequest, ListResponse, Result, Revision,
@@ -16,76 +19,87 @@ use crate::{
 
 pub(super) struct ReadPool {
     path: PathBuf,
+    index: Arc<Index>,
     idle: Mutex<Vec<Connection>>,
 }
 
-/// The upper bound used when a prefix has no successor (only the empty prefix, in practice).
-const NO_END: &[u8] = &[0xff; 64];
+/// A value a read needed was compacted away between choosing it and fetching it (the key changed
+/// and history was compacted in that instant); the read is simply done again.
+struct Vanished;
+
+/// Attempts before a read that keeps racing compaction gives up.
+const READ_ATTEMPTS: usize = 5;
 
 impl ReadPool {
-    pub fn new(path: PathBuf) -> Self {
+    pub fn new(path: PathBuf, index: Arc<Index>) -> Self {
         ReadPool {
             path,
+            index,
             idle: Mutex::new(Vec::new()),
         }
     }
 
-    /// Runs `f` inside a read transaction on a pooled connection.
-    fn with_snapshot<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T> {
+    /// Runs `f` inside a read transaction on a pooled connection, again if a value vanished.
+    fn with_snapshot<T>(
+        &self,
+        mut f: impl FnMut(&Connection) -> rusqlite::Result<Result<T, Vanished>>,
+    ) -> Result<T> {
         let conn = match self.idle.lock().pop() {
             Some(c) => c,
             None => open_reader_connection(&self.path)?,
         };
-        let result = (|| {
-            conn.execute_batch("BEGIN")?;
-            let out = f(&conn);
-            conn.execute_batch("COMMIT")?;
-            out
-        })();
-        match result {
-            Ok(v) => {
-                self.idle.lock().push(conn);
-                Ok(v)
+        for _ in 0..READ_ATTEMPTS {
+            let result = (|| {
+                conn.prepare_cached("BEGIN")?.execute([])?;
+                let out = f(&conn);
+                conn.prepare_cached("COMMIT")?.execute([])?;
+                out
+            })();
+            match result {
+                Ok(Ok(v)) => {
+                    self.idle.lock().push(conn);
+                    return Ok(v);
+                }
+                Ok(Err(Vanished)) => continue,
+                // A failed connection is dropped rather than reused.
+                Err(e) => return Err(sqlite_err(&self.path)(e)),
             }
-            // A failed connection is dropped rather than reused.
-            Err(e) => Err(sqlite_err(&self.path)(e)),
         }
+        Err(StoreError::Unavailable {
+            message: "read kept racing compaction; retry".into(),
+        })
     }
 
     /// (latest revision, compacted revision)
-    pub fn revisions(&self) -> Result<(Revision, Revision)> {
-        self.with_snapshot(|c| Ok((read_meta(c, "revision")?, read_meta(c, "compacted")?)))
+    pub fn revisions(&self) -> (Revision, Revision) {
+        self.index.revisions()
     }
 
     pub fn get(&self, key: &str, at: Option<Revision>) -> Result<GetResponse> {
-        let outcome = self.with_snapshot(|c| {
-            let current = read_meta(c, "revision")?;
-            let compacted = read_meta(c, "compacted")?;
+        self.with_snapshot(|c| {
+            let (entry, current) = self.index.get(key);
+            let compacted = self.index.revisions().1;
             let at = match check_revision(at, current, compacted) {
                 Ok(at) => at,
-                Err(e) => return Ok(Err(e)),
+                Err(e) => return Ok(Ok(Err(e))),
             };
-            let kv = if at == current {
-                c.prepare_cached(
-                    "SELECT c.rev, c.create_rev, l.value FROM current c JOIN log l ON l.rev = c.rev
-                     WHERE c.key = ?1",
-                )?
-                .query_row([key.as_bytes()], |r| live_kv(key, r))
-                .optional()?
+            let entry = if at == current {
+                entry
             } else {
-                c.prepare_cached(
-                    "SELECT rev, create_rev, value, deleted FROM log WHERE key = ?1 AND rev <= ?2
-                     ORDER BY rev DESC LIMIT 1",
-                )?
-                .query_row(params![key.as_bytes(), at], |r| {
-                    Ok((r.get::<_, bool>(3)?, live_kv(key, r)?))
-                })
-                .optional()?
-                .and_then(|(deleted, kv)| (!deleted).then_some(kv))
+                match first_change_after(c, key, at, current)? {
+                    Some(prev_rev) => version_entry(c, prev_rev)?,
+                    None => entry,
+                }
             };
-            Ok(Ok(GetResponse { kv, revision: at }))
-        })?;
-        outcome
+            let kv = match entry {
+                None => None,
+                Some(e) => match fetch(c, key, e)? {
+                    Some(kv) => Some(kv),
+                    None => return Ok(Err(Vanished)),
+                },
+            };
+            Ok(Ok(Ok(GetResponse { kv, revision: at })))
+        })?
     }
 
     pub fn list(&self, req: &ListRequest) -> Result<ListResponse> {
@@ -94,68 +108,163 @@ impl ReadPool {
             .as_deref()
             .filter(|s| s.as_bytes() > req.prefix.as_bytes())
             .unwrap_or(&req.prefix)
-            .as_bytes()
-            .to_vec();
-        let end = prefix_end(&req.prefix).unwrap_or_else(|| NO_END.to_vec());
-        // Fetch one extra row to learn whether more follow.
-        let fetch = if req.limit == 0 {
-            -1
-        } else {
-            req.limit as i64 + 1
-        };
-        let outcome = self.with_snapshot(|c| {
-            let current = read_meta(c, "revision")?;
-            let compacted = read_meta(c, "compacted")?;
+            .to_owned();
+        let prefix = req.prefix.as_str();
+        self.with_snapshot(|c| {
+            let (current, compacted) = self.index.revisions();
             let at = match check_revision(req.revision, current, compacted) {
                 Ok(at) => at,
-                Err(e) => return Ok(Err(e)),
+                Err(e) => return Ok(Ok(Err(e))),
             };
-            let mut kvs = if at == current {
-                let mut stmt = c.prepare_cached(
-                    "SELECT c.key, c.rev, c.create_rev, l.value FROM current c JOIN log l ON l.rev = c.rev
-                     WHERE c.key >= ?1 AND c.key < ?2 ORDER BY c.key LIMIT ?3",
-                )?;
-                stmt.query_map(params![start, end, fetch], keyed_kv)?
-                    .collect::<rusqlite::Result<Vec<_>>>()?
+            let page = if at == current {
+                let snap = self.index.range(prefix, &start, req.limit);
+                if snap.revision != at {
+                    // A batch landed between the two looks at the index: read again.
+                    return Ok(Err(Vanished));
+                }
+                (snap.entries, snap.remaining > 0, snap.remaining)
             } else {
-                // The newest version of each key at or before `at`, skipping tombstones. SQLite
-                // returns the bare columns of the row holding MAX(rev).
-                let mut stmt = c.prepare_cached(
-                    "SELECT key, rev, create_rev, value FROM (
-                         SELECT key, MAX(rev) AS rev, create_rev, value, deleted FROM log
-                         WHERE key >= ?1 AND key < ?2 AND rev <= ?3 GROUP BY key
-                     ) WHERE deleted = 0 ORDER BY key LIMIT ?4",
-                )?;
-                stmt.query_map(params![start, end, at, fetch], keyed_kv)?
-                    .collect::<rusqlite::Result<Vec<_>>>()?
+                match list_past(c, &self.index, prefix, &start, at, current, req.limit)? {
+                    Ok(page) => page,
+                    Err(Vanished) => return Ok(Err(Vanished)),
+                }
             };
-            let more = req.limit != 0 && kvs.len() > req.limit;
-            let mut remaining = 0;
-            if more {
-                kvs.truncate(req.limit);
-                let after = kvs.last().map(|kv| kv.key.as_bytes().to_vec());
-                remaining = if at == current {
-                    c.prepare_cached("SELECT COUNT(*) FROM current WHERE key > ?1 AND key < ?2")?
-                        .query_row(params![after, end], |r| r.get(0))?
-                } else {
-                    c.prepare_cached(
-                        "SELECT COUNT(*) FROM (
-                             SELECT MAX(rev), deleted FROM log WHERE key > ?1 AND key < ?2 AND rev <= ?3
-                             GROUP BY key
-                         ) WHERE deleted = 0",
-                    )?
-                    .query_row(params![after, end, at], |r| r.get(0))?
-                };
+            let (entries, more, remaining) = page;
+            let mut kvs = Vec::with_capacity(entries.len());
+            for (key, entry) in entries {
+                match fetch(c, &key, entry)? {
+                    Some(kv) => kvs.push(kv),
+                    None => return Ok(Err(Vanished)),
+                }
             }
-            Ok(Ok(ListResponse {
+            Ok(Ok(Ok(ListResponse {
                 kvs,
                 more,
                 remaining,
                 revision: at,
-            }))
-        })?;
-        outcome
+            })))
+        })?
     }
+}
+
+/// The `prev_rev` of the first write to `key` in `(at, upto]`: the version it replaced was the
+/// one current at `at` (0: the key did not exist then).
+fn first_change_after(
+    c: &Connection,
+    key: &str,
+    at: Revision,
+    upto: Revision,
+) -> rusqlite::Result<Option<Revision>> {
+    c.prepare_cached(
+        "SELECT prev_rev FROM log WHERE rev > ?1 AND rev <= ?2 AND key = ?3 ORDER BY rev LIMIT 1",
+    )?
+    .query_row(params![at, upto, key.as_bytes()], |r| r.get(0))
+    .optional()
+}
+
+/// The index entry of the live version written at `rev` (0 = none).
+fn version_entry(c: &Connection, rev: Revision) -> rusqlite::Result<Option<Entry>> {
+    if rev == 0 {
+        return Ok(None);
+    }
+    c.prepare_cached("SELECT create_rev FROM log WHERE rev = ?1")?
+        .query_row([rev], |r| {
+            Ok(Entry {
+                rev,
+                create_rev: r.get(0)?,
+            })
+        })
+        .optional()
+}
+
+/// The value of a version, or None if it has been compacted away.
+fn fetch(c: &Connection, key: &str, e: Entry) -> rusqlite::Result<Option<KeyValue>> {
+    let value: Option<Vec<u8>> = c
+        .prepare_cached("SELECT value FROM vals WHERE rev = ?1")?
+        .query_row([e.rev], |r| r.get(0))
+        .optional()?;
+    Ok(value.map(|v| KeyValue {
+        key: key.to_owned(),
+        value: Bytes::from(v),
+        create_revision: e.create_rev,
+        mod_revision: e.rev,
+    }))
+}
+
+type Page = (Vec<(String, Entry)>, bool, i64);
+
+/// A list at a past revision: the live keys at `current`, with every key written in
+/// `(at, current]` replaced by the version it had at `at`. Costs the page plus the writes since
+/// `at` — small for the paged lists that ask for it, which follow within seconds.
+fn list_past(
+    c: &Connection,
+    index: &Index,
+    prefix: &str,
+    start: &str,
+    at: Revision,
+    current: Revision,
+    limit: usize,
+) -> rusqlite::Result<Result<Page, Vanished>> {
+    let end_bytes = prefix_end(prefix).unwrap_or_else(|| vec![0xff; 64]);
+    // key -> its version at `at`, for keys changed since.
+    let mut changed: BTreeMap<String, Option<Entry>> = BTreeMap::new();
+    {
+        let mut stmt = c.prepare_cached(
+            "SELECT key, prev_rev FROM log WHERE rev > ?1 AND rev <= ?2 AND key >= ?3 AND key < ?4
+             ORDER BY rev",
+        )?;
+        let mut rows = stmt.query(params![at, current, start.as_bytes(), end_bytes])?;
+        let mut first_writes = Vec::new();
+        while let Some(r) = rows.next()? {
+            let key = key_string(r.get(0)?);
+            if !changed.contains_key(&key) {
+                changed.insert(key.clone(), None);
+                first_writes.push((key, r.get::<_, Revision>(1)?));
+            }
+        }
+        for (key, prev) in first_writes {
+            changed.insert(key, version_entry(c, prev)?);
+        }
+    }
+
+    // Enough of today's keys that, after dropping the changed ones, limit+1 remain if they exist.
+    let fetch = if limit == 0 {
+        0
+    } else {
+        limit + changed.len() + 1
+    };
+    let today = index.range(prefix, start, fetch);
+    if today.revision != current {
+        return Ok(Err(Vanished));
+    }
+    let mut merged: Vec<(String, Entry)> = today
+        .entries
+        .iter()
+        .filter(|(k, _)| !changed.contains_key(k))
+        .cloned()
+        .chain(
+            changed
+                .iter()
+                .filter_map(|(k, e)| e.map(|e| (k.clone(), e))),
+        )
+        .collect();
+    merged.sort_by(|a, b| a.0.cmp(&b.0));
+    let more = limit != 0 && merged.len() > limit;
+    let mut remaining = 0;
+    if more {
+        merged.truncate(limit);
+        let last = merged.last().expect("non-empty").0.clone();
+        // Keys after the page at `at` = live keys after it now, minus changed ones live now,
+        // plus changed ones live then.
+        let now_after = index.count_after(prefix, &last);
+        let mut adjust = 0i64;
+        for (key, then) in changed.iter().filter(|(k, _)| **k > last) {
+            let live_now = index.get(key).0.is_some();
+            adjust += then.is_some() as i64 - live_now as i64;
+        }
+        remaining = now_after + adjust;
+    }
+    Ok(Ok((merged, more, remaining)))
 }
 
 /// Resolves the revision to read at, or the error etcd would give for it.
@@ -178,28 +287,8 @@ fn check_revision(
     }
 }
 
-fn key_string(bytes: Vec<u8>) -> String {
+pub(super) fn key_string(bytes: Vec<u8>) -> String {
     String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
-}
-
-/// Row (rev, create_rev, value) of a known key.
-fn live_kv(key: &str, r: &Row<'_>) -> rusqlite::Result<KeyValue> {
-    Ok(KeyValue {
-        key: key.to_owned(),
-        mod_revision: r.get(0)?,
-        create_revision: r.get(1)?,
-        value: Bytes::from(r.get::<_, Option<Vec<u8>>>(2)?.unwrap_or_default()),
-    })
-}
-
-/// Row (key, rev, create_rev, value).
-fn keyed_kv(r: &Row<'_>) -> rusqlite::Result<KeyValue> {
-    Ok(KeyValue {
-        key: key_string(r.get(0)?),
-        mod_revision: r.get(1)?,
-        create_revision: r.get(2)?,
-        value: Bytes::from(r.get::<_, Option<Vec<u8>>>(3)?.unwrap_or_default()),
-    })
 }
 
 impl History for ReadPool {
@@ -211,20 +300,22 @@ impl History for ReadPool {
         limit: usize,
     ) -> Result<Vec<Event>> {
         let start = prefix.as_bytes().to_vec();
-        let end = prefix_end(prefix).unwrap_or_else(|| NO_END.to_vec());
-        let outcome = self.with_snapshot(|c| {
-            let compacted = read_meta(c, "compacted")?;
-            if after < compacted {
-                return Ok(Err(StoreError::Compacted {
-                    requested: after,
-                    compacted,
-                }));
-            }
-            let mut rows = c.prepare_cached(
-                "SELECT rev, key, create_rev, prev_rev, deleted, value FROM log
-                 WHERE rev > ?1 AND rev <= ?2 AND key >= ?3 AND key < ?4 ORDER BY rev LIMIT ?5",
-            )?;
-            let rows = rows
+        let end = prefix_end(prefix).unwrap_or_else(|| vec![0xff; 64]);
+        let compacted = self.index.revisions().1;
+        if after < compacted {
+            return Err(StoreError::Compacted {
+                requested: after,
+                compacted,
+            });
+        }
+        self.with_snapshot(|c| {
+            let rows = c
+                .prepare_cached(
+                    "SELECT l.rev, l.key, l.create_rev, l.prev_rev, l.deleted, v.value
+                     FROM log l LEFT JOIN vals v ON v.rev = l.rev
+                     WHERE l.rev > ?1 AND l.rev <= ?2 AND l.key >= ?3 AND l.key < ?4
+                     ORDER BY l.rev LIMIT ?5",
+                )?
                 .query_map(params![after, upto, start, end, limit as i64], |r| {
                     Ok((
                         r.get::<_, Revision>(0)?,
@@ -236,55 +327,46 @@ impl History for ReadPool {
                     ))
                 })?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
-            let mut prev_stmt =
-                c.prepare_cached("SELECT create_rev, value FROM log WHERE rev = ?1")?;
             let mut events = Vec::with_capacity(rows.len());
             for (rev, key, create_rev, prev_rev, deleted, value) in rows {
-                let prev = if prev_rev > 0 {
-                    prev_stmt
-                        .query_row([prev_rev], |r| {
-                            Ok(KeyValue {
-                                key: key.clone(),
-                                create_revision: r.get(0)?,
-                                mod_revision: prev_rev,
-                                value: Bytes::from(
-                                    r.get::<_, Option<Vec<u8>>>(1)?.unwrap_or_default(),
-                                ),
-                            })
-                        })
-                        .optional()?
-                } else {
-                    None
+                let prev = match version_entry(c, prev_rev)? {
+                    Some(e) => fetch(c, &key, e)?,
+                    None => None,
                 };
-                let (kind, kv) = if deleted {
-                    (
-                        EventKind::Delete,
-                        KeyValue {
-                            key,
-                            value: Bytes::new(),
-                            create_revision: 0,
-                            mod_revision: rev,
-                        },
-                    )
+                let kv = if deleted {
+                    KeyValue {
+                        key,
+                        value: Bytes::new(),
+                        create_revision: 0,
+                        mod_revision: rev,
+                    }
                 } else {
-                    (
-                        EventKind::Put,
-                        KeyValue {
-                            key,
-                            value: Bytes::from(value.unwrap_or_default()),
-                            create_revision: create_rev,
-                            mod_revision: rev,
-                        },
-                    )
+                    KeyValue {
+                        key,
+                        value: Bytes::from(value.unwrap_or_default()),
+                        create_revision: create_rev,
+                        mod_revision: rev,
+                    }
+                };
+                let kind = if deleted {
+                    EventKind::Delete
+                } else {
+                    EventKind::Put
                 };
                 events.push(Event { kind, kv, prev });
             }
-            Ok(Ok(events))
-        })?;
-        outcome
+            // Rows removed by a compaction running meanwhile would leave a gap: check it did not.
+            if self.index.revisions().1 > after {
+                return Ok(Ok(Err(StoreError::Compacted {
+                    requested: after,
+                    compacted: self.index.revisions().1,
+                })));
+            }
+            Ok(Ok(Ok(events)))
+        })?
     }
 
     fn committed_revision(&self) -> Result<Revision> {
-        Ok(self.revisions()?.0)
+        Ok(self.index.revisions().0)
     }
 }

@@ -8,9 +8,14 @@ use crate::{Result, Revision, StoreError};
 
 pub(super) const SCHEMA_VERSION: i64 = 1;
 
-/// `log`: one row per write. A delete writes a tombstone row (`deleted = 1`, no value).
-/// `prev_rev` points at the version this write replaced (0 if none, or if it replaced a tombstone).
-/// `current`: the latest live version of each key.
+/// `log`: one small row per write, appended in revision order. A delete writes a tombstone row
+/// (`deleted = 1`). `prev_rev` points at the version this write replaced (0 if none, or if it
+/// replaced a tombstone).
+/// `vals`: the value written at each revision (none for tombstones), apart from `log` so that
+/// scanning the log at start-up to rebuild the index of live keys reads only small rows.
+/// There is deliberately no index on `key` and no table of current keys: the live keys are held in
+/// memory (see `index.rs`), past-revision reads and compaction follow the `prev_rev` chain, and so
+/// every write is two appends at the end of two b-trees and no random page writes.
 /// `meta`: `schema_version`, `revision` (the last assigned revision, kept even when compaction
 /// removes that row), `compacted` (the last compaction revision) and `compact_progress` (how far
 /// the removal of compacted history has got; it runs in steps).
@@ -20,15 +25,12 @@ CREATE TABLE IF NOT EXISTS log (
     key        BLOB    NOT NULL,
     create_rev INTEGER NOT NULL,
     prev_rev   INTEGER NOT NULL,
-    deleted    INTEGER NOT NULL,
-    value      BLOB
+    deleted    INTEGER NOT NULL
 );
-CREATE INDEX IF NOT EXISTS log_key_rev ON log (key, rev);
-CREATE TABLE IF NOT EXISTS current (
-    key        BLOB    PRIMARY KEY,
-    rev        INTEGER NOT NULL,
-    create_rev INTEGER NOT NULL
-) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS vals (
+    rev   INTEGER PRIMARY KEY,
+    value BLOB NOT NULL
+);
 CREATE TABLE IF NOT EXISTS meta (
     name  TEXT PRIMARY KEY,
     value INTEGER NOT NULL
@@ -46,7 +48,10 @@ pub(super) fn classify(path: &Path, e: rusqlite::Error) -> StoreError {
         if matches!(f.code, DatabaseCorrupt | NotADatabase) {
             return corrupt(path, &e.to_string());
         }
-        if matches!(f.code, DiskFull | CannotOpen | ReadOnly | PermissionDenied | SystemIoFailure) {
+        if matches!(
+            f.code,
+            DiskFull | CannotOpen | ReadOnly | PermissionDenied | SystemIoFailure
+        ) {
             return StoreError::Unavailable {
                 message: format!("{}: {e}", path.display()),
             };
@@ -95,12 +100,14 @@ pub(super) fn open_writer_connection(path: &Path) -> Result<Connection> {
             .map_err(sqlite_err(path))?;
     }
     set_pragmas(&conn, path)?;
-    conn.execute_batch("PRAGMA cache_size = -32768;")
+    // Checkpoints run on their own thread (see `checkpointer.rs`), off the commit path.
+    conn.execute_batch("PRAGMA cache_size = -32768; PRAGMA wal_autocheckpoint = 0;")
         .map_err(sqlite_err(path))?;
     if !fresh {
         integrity_check(&conn, path)?;
     }
-    conn.execute_batch(CREATE_TABLES).map_err(sqlite_err(path))?;
+    conn.execute_batch(CREATE_TABLES)
+        .map_err(sqlite_err(path))?;
     let version: Option<i64> = conn
         .query_row(
             "SELECT value FROM meta WHERE name = 'schema_version'",
@@ -115,7 +122,10 @@ pub(super) fn open_writer_connection(path: &Path) -> Result<Connection> {
                 .query_row("SELECT EXISTS (SELECT 1 FROM log)", [], |r| r.get(0))
                 .map_err(sqlite_err(path))?;
             if has_rows {
-                return Err(corrupt(path, "metadata table is missing its schema version"));
+                return Err(corrupt(
+                    path,
+                    "metadata table is missing its schema version",
+                ));
             }
             conn.execute(
                 "INSERT INTO meta (name, value) VALUES ('schema_version', ?1), ('revision', 0), ('compacted', 0), ('compact_progress', 0)",

@@ -1,14 +1,17 @@
 //! The single writer thread: group commit of queued writes, and compaction in small steps between
 //! batches so it never stalls writers for long.
 
+use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, TryRecvError};
 use std::time::Duration;
 
 use bytes::Bytes;
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use rusqlite::{Connection, Transaction, params};
 use tokio::sync::oneshot;
 
+use super::index::{Entry, Index};
 use super::schema::read_meta;
 use crate::watch_hub::{Batch, WatchHub};
 use crate::{Event, EventKind, KeyValue, Result, Revision, StoreError};
@@ -17,6 +20,8 @@ use crate::{Event, EventKind, KeyValue, Result, Revision, StoreError};
 const MAX_BATCH: usize = 1024;
 /// History rows examined per compaction step.
 const COMPACTION_STEP: Revision = 5000;
+/// The writer rewinds the WAL once it has grown past this.
+const WAL_REWIND_BYTES: u64 = 64 << 20;
 
 pub(super) enum WriteOp {
     Create {
@@ -41,6 +46,23 @@ pub(super) enum WriteOp {
     },
 }
 
+impl WriteOp {
+    /// Answers the op with an error without doing it.
+    fn fail(self, e: StoreError) {
+        match self {
+            WriteOp::Create { reply, .. } | WriteOp::Update { reply, .. } => {
+                let _ = reply.send(Err(e));
+            }
+            WriteOp::Delete { reply, .. } => {
+                let _ = reply.send(Err(e));
+            }
+            WriteOp::Compact { reply, .. } => {
+                let _ = reply.send(Err(e));
+            }
+        }
+    }
+}
+
 pub(super) struct WriterHandle {
     queue: Sender<WriteOp>,
 }
@@ -53,14 +75,21 @@ impl WriterHandle {
     }
 }
 
-pub(super) fn spawn(conn: Connection, hub: Arc<WatchHub>) -> Result<WriterHandle> {
+pub(super) fn spawn(
+    conn: Connection,
+    index: Arc<Index>,
+    hub: Arc<WatchHub>,
+    wal_path: PathBuf,
+) -> Result<WriterHandle> {
     let revision = read_meta(&conn, "revision").map_err(StoreError::internal)?;
     let compacted = read_meta(&conn, "compacted").map_err(StoreError::internal)?;
     let progress = read_meta(&conn, "compact_progress").map_err(StoreError::internal)?;
     let (queue, ops) = mpsc::channel();
     let mut writer = Writer {
         conn,
+        index,
         hub,
+        wal_path,
         revision,
         // A compaction cut short by a crash resumes where it stopped.
         compaction: (progress < compacted).then(|| Compaction {
@@ -86,7 +115,9 @@ struct Compaction {
 
 struct Writer {
     conn: Connection,
+    index: Arc<Index>,
     hub: Arc<WatchHub>,
+    wal_path: PathBuf,
     /// The last revision assigned and committed.
     revision: Revision,
     compaction: Option<Compaction>,
@@ -121,7 +152,10 @@ impl Reply {
                 let _ = tx.send(Ok(event.kv.clone()));
             }
             Reply::Deleted(tx) => {
-                let prev = event.prev.clone().expect("delete events carry the deleted value");
+                let prev = event
+                    .prev
+                    .clone()
+                    .expect("delete events carry the deleted value");
                 let _ = tx.send(Ok((event.revision(), prev)));
             }
         }
@@ -165,6 +199,7 @@ impl Writer {
                     }
                 }
                 self.commit_batch(batch);
+                self.rewind_wal_if_large();
             }
             if self.compaction.is_some() {
                 self.compaction_step();
@@ -172,19 +207,35 @@ impl Writer {
         }
     }
 
+    /// Starts the WAL again from its beginning once the checkpointer has copied it, so the file
+    /// stays small. Waits for readers of older snapshots (they are short).
+    fn rewind_wal_if_large(&mut self) {
+        let size = std::fs::metadata(&self.wal_path)
+            .map(|m| m.len())
+            .unwrap_or(0);
+        if size > WAL_REWIND_BYTES
+            && let Err(e) = self.conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
+        {
+            tracing::warn!(error = %e, "could not rewind the store's WAL");
+        }
+    }
+
     fn commit_batch(&mut self, batch: Vec<WriteOp>) {
         let start_revision = self.revision;
         let mut outcomes = Vec::with_capacity(batch.len());
+        let mut ops = batch.into_iter();
+        let mut view = BatchView {
+            index: &self.index,
+            changes: HashMap::new(),
+        };
         let committed = (|| -> rusqlite::Result<()> {
             let tx = self.conn.transaction()?;
-            for op in batch {
-                outcomes.push(apply(&tx, op, &mut self.revision)?);
+            for op in ops.by_ref() {
+                outcomes.push(apply(&tx, &mut view, op, &mut self.revision)?);
             }
             if self.revision != start_revision {
-                tx.execute(
-                    "UPDATE meta SET value = ?1 WHERE name = 'revision'",
-                    [self.revision],
-                )?;
+                tx.prepare_cached("UPDATE meta SET value = ?1 WHERE name = 'revision'")?
+                    .execute([self.revision])?;
             }
             tx.commit()
         })();
@@ -193,6 +244,11 @@ impl Writer {
             // Nothing in this batch happened; revisions are reused by the next batch.
             self.revision = start_revision;
             let message = format!("write failed: {e}");
+            for op in ops {
+                op.fail(StoreError::Unavailable {
+                    message: message.clone(),
+                });
+            }
             for outcome in outcomes {
                 match outcome {
                     Outcome::Written { reply, .. } | Outcome::Refused { reply, .. } => {
@@ -211,6 +267,9 @@ impl Writer {
             return;
         }
 
+        // Readers see the batch from now on, at its revision.
+        self.index
+            .apply(view.changes.into_iter().collect(), self.revision);
         let mut events = Vec::new();
         let mut replies = Vec::with_capacity(outcomes.len());
         for outcome in outcomes {
@@ -275,6 +334,7 @@ impl Writer {
             .map(|c| c.next)
             .unwrap_or(self.compacted);
         self.compacted = target;
+        self.index.set_compacted(target);
         let mut replies = self
             .compaction
             .take()
@@ -294,14 +354,23 @@ impl Writer {
             return;
         };
         let hi = (c.next + COMPACTION_STEP).min(c.target);
+        // Every superseded version has exactly one successor (the row whose prev_rev names it), so
+        // a version is dead once its successor is at or before the target: delete it by revision.
+        // Tombstones at or before the target go too.
         let result = (|| -> rusqlite::Result<()> {
             let tx = self.conn.transaction()?;
+            for table in ["vals", "log"] {
+                tx.execute(
+                    &format!(
+                        "DELETE FROM {table} WHERE rev IN (
+                             SELECT prev_rev FROM log WHERE rev > ?1 AND rev <= ?2 AND prev_rev > 0)"
+                    ),
+                    params![c.next, hi],
+                )?;
+            }
             tx.execute(
-                "DELETE FROM log WHERE rev > ?1 AND rev <= ?2 AND (
-                     deleted = 1 OR EXISTS (
-                         SELECT 1 FROM log newer
-                         WHERE newer.key = log.key AND newer.rev > log.rev AND newer.rev <= ?3))",
-                params![c.next, hi, c.target],
+                "DELETE FROM log WHERE rev > ?1 AND rev <= ?2 AND deleted = 1",
+                params![c.next, hi],
             )?;
             tx.execute(
                 "UPDATE meta SET value = ?1 WHERE name = 'compact_progress'",
@@ -333,21 +402,50 @@ impl Writer {
     }
 }
 
+/// The writer's view during a batch: the committed index plus this batch's own changes.
+struct BatchView<'a> {
+    index: &'a Index,
+    changes: HashMap<String, Option<Entry>>,
+}
+
+impl BatchView<'_> {
+    fn entry(&self, key: &str) -> Option<Entry> {
+        match self.changes.get(key) {
+            Some(e) => *e,
+            None => self.index.get(key).0,
+        }
+    }
+}
+
 /// Applies one op inside the open transaction. Precondition failures are outcomes, not errors:
 /// only SQLite failures abort the transaction.
-fn apply(tx: &Transaction<'_>, op: WriteOp, revision: &mut Revision) -> rusqlite::Result<Outcome> {
+fn apply(
+    tx: &Transaction<'_>,
+    view: &mut BatchView<'_>,
+    op: WriteOp,
+    revision: &mut Revision,
+) -> rusqlite::Result<Outcome> {
     Ok(match op {
         WriteOp::Create { key, value, reply } => {
             let reply = Reply::Kv(reply);
-            if let Some(current) = current_kv(tx, &key)? {
+            if let Some(current) = view.entry(&key) {
                 Outcome::Refused {
-                    error: StoreError::AlreadyExists { current },
+                    error: StoreError::AlreadyExists {
+                        current: load_kv(tx, &key, current)?,
+                    },
                     reply,
                 }
             } else {
                 let rev = *revision + 1;
-                insert_version(tx, &key, rev, rev, 0, Some(&value))?;
+                append(tx, &key, rev, rev, 0, Some(&value))?;
                 *revision = rev;
+                view.changes.insert(
+                    key.clone(),
+                    Some(Entry {
+                        rev,
+                        create_rev: rev,
+                    }),
+                );
                 Outcome::Written {
                     event: Event {
                         kind: EventKind::Put,
@@ -370,28 +468,33 @@ fn apply(tx: &Transaction<'_>, op: WriteOp, revision: &mut Revision) -> rusqlite
             reply,
         } => {
             let reply = Reply::Kv(reply);
-            match current_kv(tx, &key)? {
-                Some(current) if current.mod_revision == expected => {
+            match view.entry(&key) {
+                Some(current) if current.rev == expected => {
                     let rev = *revision + 1;
-                    let create = current.create_revision;
-                    insert_version(tx, &key, rev, create, current.mod_revision, Some(&value))?;
+                    let create_rev = current.create_rev;
+                    append(tx, &key, rev, create_rev, current.rev, Some(&value))?;
                     *revision = rev;
+                    let prev = load_kv(tx, &key, current)?;
+                    view.changes
+                        .insert(key.clone(), Some(Entry { rev, create_rev }));
                     Outcome::Written {
                         event: Event {
                             kind: EventKind::Put,
                             kv: KeyValue {
                                 key,
                                 value,
-                                create_revision: create,
+                                create_revision: create_rev,
                                 mod_revision: rev,
                             },
-                            prev: Some(current),
+                            prev: Some(prev),
                         },
                         reply,
                     }
                 }
                 current => Outcome::Refused {
-                    error: StoreError::Conflict { current },
+                    error: StoreError::Conflict {
+                        current: current.map(|c| load_kv(tx, &key, c)).transpose()?,
+                    },
                     reply,
                 },
             }
@@ -402,11 +505,13 @@ fn apply(tx: &Transaction<'_>, op: WriteOp, revision: &mut Revision) -> rusqlite
             reply,
         } => {
             let reply = Reply::Deleted(reply);
-            match current_kv(tx, &key)? {
-                Some(current) if expected.is_none_or(|e| e == current.mod_revision) => {
+            match view.entry(&key) {
+                Some(current) if expected.is_none_or(|e| e == current.rev) => {
                     let rev = *revision + 1;
-                    insert_version(tx, &key, rev, current.create_revision, current.mod_revision, None)?;
+                    append(tx, &key, rev, current.create_rev, current.rev, None)?;
                     *revision = rev;
+                    let prev = load_kv(tx, &key, current)?;
+                    view.changes.insert(key.clone(), None);
                     Outcome::Written {
                         event: Event {
                             kind: EventKind::Delete,
@@ -416,7 +521,7 @@ fn apply(tx: &Transaction<'_>, op: WriteOp, revision: &mut Revision) -> rusqlite
                                 create_revision: 0,
                                 mod_revision: rev,
                             },
-                            prev: Some(current),
+                            prev: Some(prev),
                         },
                         reply,
                     }
@@ -426,7 +531,9 @@ fn apply(tx: &Transaction<'_>, op: WriteOp, revision: &mut Revision) -> rusqlite
                     reply,
                 },
                 current => Outcome::Refused {
-                    error: StoreError::Conflict { current },
+                    error: StoreError::Conflict {
+                        current: current.map(|c| load_kv(tx, &key, c)).transpose()?,
+                    },
                     reply,
                 },
             }
@@ -435,23 +542,21 @@ fn apply(tx: &Transaction<'_>, op: WriteOp, revision: &mut Revision) -> rusqlite
     })
 }
 
-fn current_kv(tx: &Transaction<'_>, key: &str) -> rusqlite::Result<Option<KeyValue>> {
-    tx.prepare_cached(
-        "SELECT c.rev, c.create_rev, l.value FROM current c JOIN log l ON l.rev = c.rev WHERE c.key = ?1",
-    )?
-    .query_row([key.as_bytes()], |r| {
-        Ok(KeyValue {
-            key: key.to_owned(),
-            mod_revision: r.get(0)?,
-            create_revision: r.get(1)?,
-            value: Bytes::from(r.get::<_, Option<Vec<u8>>>(2)?.unwrap_or_default()),
-        })
+/// The version `entry` names, with its value.
+fn load_kv(tx: &Transaction<'_>, key: &str, entry: Entry) -> rusqlite::Result<KeyValue> {
+    let value: Vec<u8> = tx
+        .prepare_cached("SELECT value FROM vals WHERE rev = ?1")?
+        .query_row([entry.rev], |r| r.get(0))?;
+    Ok(KeyValue {
+        key: key.to_owned(),
+        value: Bytes::from(value),
+        create_revision: entry.create_rev,
+        mod_revision: entry.rev,
     })
-    .optional()
 }
 
-/// Appends a version to the log and points `current` at it (or removes the key, for a tombstone).
-fn insert_version(
+/// Appends a version (or, without a value, a tombstone) to the log.
+fn append(
     tx: &Transaction<'_>,
     key: &str,
     rev: Revision,
@@ -460,26 +565,18 @@ fn insert_version(
     value: Option<&Bytes>,
 ) -> rusqlite::Result<()> {
     tx.prepare_cached(
-        "INSERT INTO log (rev, key, create_rev, prev_rev, deleted, value) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO log (rev, key, create_rev, prev_rev, deleted) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?
     .execute(params![
         rev,
         key.as_bytes(),
         create_rev,
         prev_rev,
-        value.is_none(),
-        value.map(|v| v.as_ref())
+        value.is_none()
     ])?;
-    match value {
-        Some(_) => tx
-            .prepare_cached(
-                "INSERT INTO current (key, rev, create_rev) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (key) DO UPDATE SET rev = excluded.rev, create_rev = excluded.create_rev",
-            )?
-            .execute(params![key.as_bytes(), rev, create_rev])?,
-        None => tx
-            .prepare_cached("DELETE FROM current WHERE key = ?1")?
-            .execute([key.as_bytes()])?,
-    };
+    if let Some(value) = value {
+        tx.prepare_cached("INSERT INTO vals (rev, value) VALUES (?1, ?2)")?
+            .execute(params![rev, value.as_ref()])?;
+    }
     Ok(())
 }
