@@ -328,6 +328,51 @@ impl Store for EtcdStore {
     }
 
     async fn watch(&self, prefix: &str, after_revision: Revision) -> Result<WatchStream> {
+        self.start_watch(prefix, after_revision, false).await
+    }
+
+    async fn watch_with_progress(
+        &self,
+        prefix: &str,
+        after_revision: Revision,
+    ) -> Result<WatchStream> {
+        self.start_watch(prefix, after_revision, true).await
+    }
+
+    async fn compact(&self, revision: Revision) -> Result<()> {
+        self.compact_to(revision).await
+    }
+
+    async fn current_revision(&self) -> Result<Revision> {
+        let options = GetOptions::new().with_count_only();
+        let resp = with_retry!(self.client, c => c.get(COMPACT_MARK_KEY, Some(options.clone())))?;
+        Ok(header_revision(resp.header()))
+    }
+
+    async fn compacted_revision(&self) -> Result<Revision> {
+        let resp = with_retry!(self.client, c => c.get(COMPACT_MARK_KEY, None))?;
+        Ok(resp
+            .kvs()
+            .first()
+            .and_then(|kv| std::str::from_utf8(kv.value()).ok()?.parse().ok())
+            .unwrap_or(0))
+    }
+
+    fn backend_name(&self) -> &'static str {
+        "etcd"
+    }
+}
+
+/// How often a quiet progress-reporting watch asks etcd how far it has got.
+const PROGRESS_EVERY: Duration = Duration::from_millis(200);
+
+impl EtcdStore {
+    async fn start_watch(
+        &self,
+        prefix: &str,
+        after_revision: Revision,
+        progress: bool,
+    ) -> Result<WatchStream> {
         let compacted = self.compacted_revision().await?;
         if after_revision < compacted {
             return Err(StoreError::Compacted {
@@ -345,12 +390,23 @@ impl Store for EtcdStore {
         let prefix = prefix.to_owned();
         let stream =
             with_retry!(self.client, c => c.watch(prefix.as_str(), Some(options.clone())))?;
-        let (sender, mut responses) = stream.split();
+        let (mut sender, mut responses) = stream.split();
         let events = async_stream(move |tx| async move {
-            // Keep the request side open for as long as we read.
-            let _sender = sender;
+            let mut ticker = tokio::time::interval(PROGRESS_EVERY);
+            ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
-                match responses.message().await {
+                let message = tokio::select! {
+                    m = responses.message() => m,
+                    _ = ticker.tick(), if progress => {
+                        // Quiet: ask where the watch stands (answered as an empty response).
+                        if sender.request_progress().await.is_err() {
+                            let _ = tx.send(Err(unavailable("watch stream closed"))).await;
+                            return;
+                        }
+                        continue;
+                    }
+                };
+                match message {
                     Ok(Some(resp)) => {
                         if resp.compact_revision() > 0 {
                             let _ = tx
@@ -370,6 +426,16 @@ impl Store for EtcdStore {
                                 .await;
                             return;
                         }
+                        if resp.events().is_empty() {
+                            if progress {
+                                let rev = header_revision(resp.header());
+                                if rev > 0 && tx.send(Ok(Event::progress(rev))).await.is_err() {
+                                    return;
+                                }
+                            }
+                            continue;
+                        }
+                        ticker.reset();
                         for ev in resp.events() {
                             let Some(kv) = ev.kv() else { continue };
                             let kind = match ev.event_type() {
@@ -405,7 +471,7 @@ impl Store for EtcdStore {
         Ok(events)
     }
 
-    async fn compact(&self, revision: Revision) -> Result<()> {
+    async fn compact_to(&self, revision: Revision) -> Result<()> {
         let compacted = self.compacted_revision().await?;
         if revision <= compacted {
             return Err(StoreError::Compacted {
@@ -426,25 +492,6 @@ impl Store for EtcdStore {
         let value = revision.to_string();
         with_retry!(self.client, c => c.put(key, value.clone(), None))?;
         Ok(())
-    }
-
-    async fn current_revision(&self) -> Result<Revision> {
-        let options = GetOptions::new().with_count_only();
-        let resp = with_retry!(self.client, c => c.get(COMPACT_MARK_KEY, Some(options.clone())))?;
-        Ok(header_revision(resp.header()))
-    }
-
-    async fn compacted_revision(&self) -> Result<Revision> {
-        let resp = with_retry!(self.client, c => c.get(COMPACT_MARK_KEY, None))?;
-        Ok(resp
-            .kvs()
-            .first()
-            .and_then(|kv| std::str::from_utf8(kv.value()).ok()?.parse().ok())
-            .unwrap_or(0))
-    }
-
-    fn backend_name(&self) -> &'static str {
-        "etcd"
     }
 }
 

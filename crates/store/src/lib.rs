@@ -58,6 +58,9 @@ impl fmt::Debug for KeyValue {
 pub enum EventKind {
     Put,
     Delete,
+    /// No change: every event under the prefix up to `kv.mod_revision` has been delivered. Sent
+    /// only by `watch_with_progress`, so a cache can tell it is current without a change of its own.
+    Progress,
 }
 
 /// A change to one key, as a watcher sees it.
@@ -74,6 +77,19 @@ pub struct Event {
 impl Event {
     pub fn revision(&self) -> Revision {
         self.kv.mod_revision
+    }
+
+    pub fn progress(revision: Revision) -> Event {
+        Event {
+            kind: EventKind::Progress,
+            kv: KeyValue {
+                key: String::new(),
+                value: Bytes::new(),
+                create_revision: 0,
+                mod_revision: revision,
+            },
+            prev: None,
+        }
     }
 }
 
@@ -185,6 +201,16 @@ pub trait Store: Send + Sync + 'static {
     /// Watches keys under `prefix`: every event with revision greater than `after_revision`, in
     /// order, without gaps or duplicates.
     async fn watch(&self, prefix: &str, after_revision: Revision) -> Result<WatchStream>;
+
+    /// Like `watch`, interleaved with `Progress` events that tell how far the stream has got even
+    /// when nothing under the prefix changes (a cache uses them to serve consistent reads).
+    async fn watch_with_progress(
+        &self,
+        prefix: &str,
+        after_revision: Revision,
+    ) -> Result<WatchStream> {
+        self.watch(prefix, after_revision).await
+    }
 
     /// Forgets history at and before `revision` except each key's latest version.
     async fn compact(&self, revision: Revision) -> Result<()>;

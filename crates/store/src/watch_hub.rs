@@ -65,6 +65,7 @@ impl WatchHub {
         history: Arc<dyn History>,
         prefix: &str,
         after: Revision,
+        progress: bool,
     ) -> Result<WatchStream> {
         // Subscribe first, so every batch committed after the history snapshot below reaches us.
         let live = self.sender.subscribe();
@@ -76,6 +77,7 @@ impl WatchHub {
                 prefix,
                 last_sent: after,
                 tx,
+                progress,
             };
             if let Err(e) = watcher.run(live).await {
                 let _ = watcher.tx.send(Err(e)).await;
@@ -96,6 +98,8 @@ struct Watcher {
     prefix: String,
     last_sent: Revision,
     tx: mpsc::Sender<Result<Event>>,
+    /// Report progress after batches (and catch-ups) that had nothing for this prefix.
+    progress: bool,
 }
 
 /// The consumer dropped the stream.
@@ -113,16 +117,27 @@ impl Watcher {
             };
             match received {
                 Ok(batch) => {
+                    let mut sent = false;
                     for event in &batch.events {
                         if event.revision() > self.last_sent
                             && event.kv.key.starts_with(&self.prefix)
-                            && self.send(event.clone()).await.is_err()
                         {
-                            return Ok(());
+                            if self.send(event.clone()).await.is_err() {
+                                return Ok(());
+                            }
+                            sent = true;
                         }
                     }
                     if let Some(last) = batch.events.last() {
-                        self.last_sent = self.last_sent.max(last.revision());
+                        let last = last.revision();
+                        if self.progress
+                            && !sent
+                            && last > self.last_sent
+                            && self.send(Event::progress(last)).await.is_err()
+                        {
+                            return Ok(());
+                        }
+                        self.last_sent = self.last_sent.max(last);
                     }
                 }
                 Err(broadcast::error::RecvError::Lagged(_)) => {
@@ -164,6 +179,9 @@ impl Watcher {
             if !full {
                 self.last_sent = upto;
             }
+        }
+        if self.progress && self.send(Event::progress(self.last_sent)).await.is_err() {
+            return Ok(Err(Gone));
         }
         Ok(Ok(()))
     }

@@ -495,6 +495,45 @@ async fn history_matches_model(s: DynStore) {
     ));
 }
 
+/// A progress-reporting watch on a quiet prefix still learns how far the store has got.
+async fn progress_on_quiet_prefix(s: DynStore) {
+    let start = s.current_revision().await.unwrap();
+    let mut w = s.watch_with_progress("/quiet/", start).await.unwrap();
+    let mut last = 0;
+    for i in 0..5 {
+        last = s
+            .create(&format!("/busy/{i}"), b("x"))
+            .await
+            .unwrap()
+            .mod_revision;
+    }
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let e = tokio::time::timeout_at(deadline, w.next())
+            .await
+            .expect("progress reaches the latest revision")
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            e.kind,
+            EventKind::Progress,
+            "nothing changed under the prefix"
+        );
+        if e.revision() >= last {
+            break;
+        }
+    }
+    // A real change still arrives as itself.
+    let kv = s.create("/quiet/a", b("1")).await.unwrap();
+    loop {
+        let e = next_event(&mut w).await;
+        if e.kind == EventKind::Put {
+            assert_eq!(e.revision(), kv.mod_revision);
+            break;
+        }
+    }
+}
+
 macro_rules! suite {
     ($($name:ident),* $(,)?) => {
         mod embedded {
@@ -527,4 +566,5 @@ suite!(
     concurrent_writers,
     slow_watcher_misses_nothing,
     history_matches_model,
+    progress_on_quiet_prefix,
 );

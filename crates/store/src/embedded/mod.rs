@@ -149,20 +149,15 @@ impl Store for SqliteStore {
     }
 
     async fn watch(&self, prefix: &str, after_revision: Revision) -> Result<WatchStream> {
-        let (current, compacted) = self.reads.revisions();
-        if after_revision < compacted {
-            return Err(StoreError::Compacted {
-                requested: after_revision,
-                compacted,
-            });
-        }
-        if after_revision > current {
-            return Err(StoreError::FutureRevision {
-                requested: after_revision,
-                current,
-            });
-        }
-        self.hub.watch(self.reads.clone(), prefix, after_revision)
+        self.start_watch(prefix, after_revision, false)
+    }
+
+    async fn watch_with_progress(
+        &self,
+        prefix: &str,
+        after_revision: Revision,
+    ) -> Result<WatchStream> {
+        self.start_watch(prefix, after_revision, true)
     }
 
     async fn compact(&self, revision: Revision) -> Result<()> {
@@ -180,6 +175,31 @@ impl Store for SqliteStore {
 
     fn backend_name(&self) -> &'static str {
         "sqlite"
+    }
+}
+
+impl SqliteStore {
+    fn start_watch(
+        &self,
+        prefix: &str,
+        after_revision: Revision,
+        progress: bool,
+    ) -> Result<WatchStream> {
+        let (current, compacted) = self.reads.revisions();
+        if after_revision < compacted {
+            return Err(StoreError::Compacted {
+                requested: after_revision,
+                compacted,
+            });
+        }
+        if after_revision > current {
+            return Err(StoreError::FutureRevision {
+                requested: after_revision,
+                current,
+            });
+        }
+        self.hub
+            .watch(self.reads.clone(), prefix, after_revision, progress)
     }
 }
 

@@ -1,0 +1,118 @@
+//! What the API server knows about each resource type: names, scope, verbs, subresources, and the
+//! strategy that defaults and validates its objects. Built-in types come from `builtin`; custom
+//! resources are described the same way at run time.
+
+use std::sync::Arc;
+
+use capstan_apimachinery::{GroupKind, GroupResource};
+
+use crate::strategy::Strategy;
+
+pub const ALL_VERBS: &[&str] = &[
+    "create",
+    "delete",
+    "deletecollection",
+    "get",
+    "list",
+    "patch",
+    "update",
+    "watch",
+];
+
+/// A subresource served under a resource (`pods/status`, `deployments/scale`, …).
+#[derive(Clone, Debug)]
+pub struct Subresource {
+    pub name: String,
+    /// The kind it accepts and returns (`Scale` in autoscaling/v1 for scale).
+    pub group: String,
+    pub version: String,
+    pub kind: String,
+    pub verbs: Vec<String>,
+}
+
+/// One resource in one group-version.
+#[derive(Clone)]
+pub struct ResourceInfo {
+    pub group: String,
+    pub version: String,
+    pub kind: String,
+    pub list_kind: String,
+    pub plural: String,
+    pub singular: String,
+    pub namespaced: bool,
+    pub short_names: Vec<String>,
+    pub categories: Vec<String>,
+    pub verbs: Vec<String>,
+    pub subresources: Vec<Subresource>,
+    /// Where objects live in the store: one place per group-resource, whatever version serves them.
+    pub storage: GroupResource,
+    /// The version objects are stored in (objects served at another version are converted).
+    pub storage_version: String,
+    /// The OpenAPI definition describing the object (`io.k8s.api.core.v1.Pod`).
+    pub definition: String,
+    pub strategy: Arc<dyn Strategy>,
+    /// `metadata.generation` is bumped when anything but metadata and status changes.
+    pub tracks_generation: bool,
+    /// Updates to an object that does not exist create it (upstream `AllowCreateOnUpdate`).
+    pub create_on_update: bool,
+    /// DELETE answers with the deleted object rather than a Status (upstream `ReturnDeletedObject`).
+    pub return_deleted_object: bool,
+}
+
+impl std::fmt::Debug for ResourceInfo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{} {}", self.group, self.version, self.plural)
+    }
+}
+
+impl ResourceInfo {
+    pub fn api_version(&self) -> String {
+        if self.group.is_empty() {
+            self.version.clone()
+        } else {
+            format!("{}/{}", self.group, self.version)
+        }
+    }
+
+    pub fn group_resource(&self) -> GroupResource {
+        GroupResource::new(&self.group, &self.plural)
+    }
+
+    pub fn group_kind(&self) -> GroupKind {
+        GroupKind::new(&self.group, &self.kind)
+    }
+
+    pub fn has_verb(&self, verb: &str) -> bool {
+        self.verbs.iter().any(|v| v == verb)
+    }
+
+    pub fn subresource(&self, name: &str) -> Option<&Subresource> {
+        self.subresources.iter().find(|s| s.name == name)
+    }
+
+    pub fn has_status(&self) -> bool {
+        self.subresource("status").is_some()
+    }
+
+    /// The store key of an object (`/registry/<group>/<resource>/<namespace>/<name>`).
+    pub fn key(&self, namespace: &str, name: &str) -> String {
+        let mut k = self.prefix(Some(namespace));
+        k.push_str(name);
+        k
+    }
+
+    /// The store prefix for every object of this resource, or those in one namespace.
+    pub fn prefix(&self, namespace: Option<&str>) -> String {
+        let group = if self.storage.group.is_empty() {
+            "core"
+        } else {
+            &self.storage.group
+        };
+        match namespace {
+            Some(ns) if self.namespaced && !ns.is_empty() => {
+                format!("/registry/{group}/{}/{ns}/", self.storage.resource)
+            }
+            _ => format!("/registry/{group}/{}/", self.storage.resource),
+        }
+    }
+}
