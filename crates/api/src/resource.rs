@@ -30,6 +30,32 @@ pub struct Subresource {
     pub verbs: Vec<String>,
 }
 
+/// How object names of a resource are validated (upstream's per-type name validators).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NameRule {
+    /// DNS-1123 subdomain: most resources.
+    Subdomain,
+    /// DNS-1123 label: namespaces.
+    Label,
+    /// DNS-1035 label: services.
+    Dns1035Label,
+    /// Any string usable as a URL path segment: RBAC objects, persistent volumes.
+    PathSegment,
+}
+
+impl NameRule {
+    /// The validator: messages for an invalid name (`prefix`: the value is a generateName prefix).
+    pub fn validator(self) -> capstan_apimachinery::validation::NameValidator {
+        use capstan_apimachinery::validation as v;
+        match self {
+            NameRule::Subdomain => v::name_is_dns_subdomain,
+            NameRule::Label => v::validate_namespace_name,
+            NameRule::Dns1035Label => v::name_is_dns1035_label,
+            NameRule::PathSegment => v::validate_path_segment_name,
+        }
+    }
+}
+
 /// One resource in one group-version.
 #[derive(Clone)]
 pub struct ResourceInfo {
@@ -57,6 +83,7 @@ pub struct ResourceInfo {
     pub create_on_update: bool,
     /// DELETE answers with the deleted object rather than a Status (upstream `ReturnDeletedObject`).
     pub return_deleted_object: bool,
+    pub name_rule: NameRule,
 }
 
 impl std::fmt::Debug for ResourceInfo {

@@ -1,6 +1,7 @@
 //! The `capstan` binary: wiring only. Each subcommand hands over to the crate that does the work.
 
 mod bench;
+mod server;
 
 use clap::{Parser, Subcommand};
 
@@ -17,6 +18,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Run the control plane: API server, store, scheduler, controllers (and a node agent).
+    Server(server::ServerArgs),
     /// Benchmarks that print their figures (results go in docs/PERFORMANCE.md).
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -37,6 +40,7 @@ fn main() {
         .expect("tokio runtime");
     let result = runtime.block_on(async move {
         match cli.command {
+            Command::Server(a) => server::run(a).await,
             Command::Bench(b) => bench::run(b).await,
         }
     });

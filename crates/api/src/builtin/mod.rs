@@ -11,7 +11,7 @@ use k8s_openapi::{ClusterResourceScope, NamespaceResourceScope, Resource};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::resource::{ALL_VERBS, ResourceInfo, Subresource};
+use crate::resource::{ALL_VERBS, NameRule, ResourceInfo, Subresource};
 use crate::strategy::{NoRules, Strategy, Typed, TypedStrategy};
 
 use k8s_openapi::api::{
@@ -64,6 +64,7 @@ where
         tracks_generation: false,
         create_on_update: false,
         return_deleted_object: false,
+        name_rule: NameRule::Subdomain,
     })
 }
 
@@ -141,6 +142,11 @@ impl Def {
         self
     }
 
+    fn names(mut self, rule: NameRule) -> Self {
+        self.0.name_rule = rule;
+        self
+    }
+
     fn build(self) -> ResourceInfo {
         self.0
     }
@@ -169,6 +175,7 @@ pub fn resources() -> Vec<ResourceInfo> {
         r(def::<core::LimitRange, _>(NoRules).short(&["limits"])),
         r(def::<core::Namespace, _>(NamespaceFields)
             .short(&["ns"])
+            .names(NameRule::Label)
             .verbs(&[
                 "create", "delete", "get", "list", "patch", "update", "watch",
             ])
@@ -226,6 +233,7 @@ pub fn resources() -> Vec<ResourceInfo> {
             )),
         r(def::<core::Service, _>(NoRules)
             .short(&["svc"])
+            .names(NameRule::Dns1035Label)
             .all()
             .status()
             .sub_kind("proxy", ("", "v1", "ServiceProxyOptions"), PROXY_VERBS)
@@ -296,10 +304,10 @@ pub fn resources() -> Vec<ResourceInfo> {
             .short(&["pdb"])
             .status()
             .generation()),
-        r(def::<rbac::ClusterRoleBinding, _>(NoRules)),
-        r(def::<rbac::ClusterRole, _>(NoRules)),
-        r(def::<rbac::RoleBinding, _>(NoRules)),
-        r(def::<rbac::Role, _>(NoRules)),
+        r(def::<rbac::ClusterRoleBinding, _>(NoRules).names(NameRule::PathSegment)),
+        r(def::<rbac::ClusterRole, _>(NoRules).names(NameRule::PathSegment)),
+        r(def::<rbac::RoleBinding, _>(NoRules).names(NameRule::PathSegment)),
+        r(def::<rbac::Role, _>(NoRules).names(NameRule::PathSegment)),
         r(def::<scheduling::PriorityClass, _>(NoRules).short(&["pc"])),
         // storage
         r(def::<storage::CSIDriver, _>(NoRules)),

@@ -1,0 +1,157 @@
+//! Turning stored objects into what the client asked for: the object at the requested version, a
+//! server-side Table, or PartialObjectMetadata.
+
+use std::time::SystemTime;
+
+use bytes::Bytes;
+use capstan_api::ResourceInfo;
+use capstan_apimachinery::ApiError;
+use serde_json::{Map, Value, json};
+
+use crate::convert;
+use crate::http_util::Representation;
+use crate::object::{parse_stored, with_resource_version};
+
+/// An object read from the store or cache.
+pub struct Stored<'a> {
+    pub bytes: &'a [u8],
+    pub rev: i64,
+}
+
+/// Whether objects of `res` are stored in exactly the form it serves.
+fn served_as_stored(res: &ResourceInfo) -> bool {
+    res.storage_version == res.version && res.storage.group == res.group
+}
+
+/// The object as JSON bytes, at the served version, with its resourceVersion.
+pub fn object_bytes(res: &ResourceInfo, obj: Stored<'_>) -> Bytes {
+    if served_as_stored(res) {
+        return with_resource_version(obj.bytes, obj.rev);
+    }
+    match object_value(res, obj) {
+        Ok(v) => Bytes::from(serde_json::to_vec(&v).expect("JSON values serialize")),
+        Err(e) => Bytes::from(e.to_status_json_string()),
+    }
+}
+
+/// The object as a JSON value, at the served version, with its resourceVersion.
+pub fn object_value(res: &ResourceInfo, obj: Stored<'_>) -> Result<Value, ApiError> {
+    let v = parse_stored(obj.bytes, obj.rev)
+        .map_err(|e| ApiError::internal_error(&format!("stored object is not JSON: {e}")))?;
+    Ok(convert::from_storage(res, v))
+}
+
+pub fn partial_metadata(obj: &Value, version: &str) -> Value {
+    json!({
+        "kind": "PartialObjectMetadata",
+        "apiVersion": format!("meta.k8s.io/{version}"),
+        "metadata": obj.get("metadata").cloned().unwrap_or_else(|| Value::Object(Map::new())),
+    })
+}
+
+/// What each Table row carries (`includeObject`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IncludeObject {
+    None,
+    Metadata,
+    Object,
+}
+
+impl IncludeObject {
+    pub fn parse(v: Option<&str>) -> Result<IncludeObject, ApiError> {
+        match v {
+            None | Some("") | Some("Metadata") => Ok(IncludeObject::Metadata),
+            Some("None") => Ok(IncludeObject::None),
+            Some("Object") => Ok(IncludeObject::Object),
+            Some(other) => Err(ApiError::bad_request(&format!(
+                "includeObject: Unsupported value: {other:?}: supported values: \"Metadata\", \"None\", \"Object\""
+            ))),
+        }
+    }
+}
+
+pub struct TableOptions {
+    pub version: &'static str,
+    pub include: IncludeObject,
+    pub with_columns: bool,
+}
+
+/// A meta.k8s.io Table of the given objects (already at the served version).
+pub fn table(
+    res: &ResourceInfo,
+    objects: &[Value],
+    opts: &TableOptions,
+    list_meta: Map<String, Value>,
+) -> Result<Value, ApiError> {
+    let now = SystemTime::now();
+    let columns = capstan_printers::columns_or_default(&res.group, &res.plural);
+    let mut rows = Vec::with_capacity(objects.len());
+    for obj in objects {
+        let cells = capstan_printers::row_cells(&res.group, &res.plural, obj, now)
+            .map_err(|e| ApiError::internal_error(&e.to_string()))?;
+        let mut row = Map::new();
+        row.insert("cells".into(), Value::Array(cells));
+        let conditions = capstan_printers::row_conditions(&res.group, &res.plural, obj);
+        if !conditions.is_empty() {
+            row.insert("conditions".into(), Value::Array(conditions));
+        }
+        match opts.include {
+            IncludeObject::None => {}
+            IncludeObject::Metadata => {
+                row.insert("object".into(), partial_metadata(obj, opts.version));
+            }
+            IncludeObject::Object => {
+                row.insert("object".into(), obj.clone());
+            }
+        }
+        rows.push(Value::Object(row));
+    }
+    let column_definitions = if opts.with_columns {
+        Value::Array(columns.iter().map(|c| c.to_json()).collect())
+    } else {
+        Value::Null
+    };
+    Ok(json!({
+        "kind": "Table",
+        "apiVersion": format!("meta.k8s.io/{}", opts.version),
+        "metadata": list_meta,
+        "columnDefinitions": column_definitions,
+        "rows": rows,
+    }))
+}
+
+/// Renders one object for a get or a write response.
+pub fn render_object(
+    res: &ResourceInfo,
+    obj: Stored<'_>,
+    repr: Representation,
+    include: IncludeObject,
+) -> Result<Bytes, ApiError> {
+    match repr {
+        Representation::Object => Ok(object_bytes(res, obj)),
+        Representation::PartialMetadata(v) => {
+            let value = object_value(res, obj)?;
+            Ok(Bytes::from(
+                serde_json::to_vec(&partial_metadata(&value, v)).expect("json"),
+            ))
+        }
+        Representation::Table(v) => {
+            let value = object_value(res, obj)?;
+            let mut meta = Map::new();
+            if let Some(rv) = value.pointer("/metadata/resourceVersion") {
+                meta.insert("resourceVersion".into(), rv.clone());
+            }
+            let t = table(
+                res,
+                std::slice::from_ref(&value),
+                &TableOptions {
+                    version: v,
+                    include,
+                    with_columns: true,
+                },
+                meta,
+            )?;
+            Ok(Bytes::from(serde_json::to_vec(&t).expect("json")))
+        }
+    }
+}

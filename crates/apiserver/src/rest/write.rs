@@ -1,0 +1,338 @@
+//! create, update (PUT) and patch.
+
+use bytes::Bytes;
+use capstan_apimachinery::ApiError;
+use capstan_store::StoreError;
+use http::Response;
+use serde_json::{Value, json};
+
+use super::body::{check_type, decode_object};
+use super::{Ctx, meta};
+use crate::admission;
+use crate::convert;
+use crate::errors::store_error;
+use crate::http_util::{Body, add_warnings, object_response};
+use crate::object::{self, meta_str, set_meta, to_stored_bytes};
+use crate::render::{self, IncludeObject, Stored};
+
+/// How many times a create retries when its generated name is taken.
+const GENERATE_NAME_ATTEMPTS: usize = 8;
+/// How many times an update without a resourceVersion precondition retries on conflicts.
+const UPDATE_ATTEMPTS: usize = 16;
+
+pub async fn create(ctx: &Ctx<'_>, body: Bytes) -> Result<Response<Body>, ApiError> {
+    let dry_run = ctx.query.dry_run()?;
+    let mut obj = decode_object(&body, ctx.content_type.as_deref())?;
+    check_type(&mut obj, &ctx.res.api_version(), &ctx.res.kind)?;
+    let (obj, rev, warnings) = create_object(ctx, obj, dry_run).await?;
+    respond(ctx, 201, &obj, rev, &warnings)
+}
+
+/// The create pipeline shared by POST and create-on-update: metadata, strategy, admission, store.
+/// Returns the object as stored (storage version), its revision, and warnings.
+pub async fn create_object(
+    ctx: &Ctx<'_>,
+    mut obj: Value,
+    dry_run: bool,
+) -> Result<(Value, i64, Vec<String>), ApiError> {
+    let res = &ctx.res;
+    meta::check_namespace(res, &mut obj, &ctx.info.namespace)?;
+    if meta_str(&obj, "name").is_empty() && meta_str(&obj, "generateName").is_empty() {
+        return Err(meta::invalid(
+            res,
+            &obj,
+            &vec![capstan_apimachinery::FieldError::required(
+                &capstan_apimachinery::Path::new("metadata").child("name"),
+                "name or generateName is required",
+            )],
+        ));
+    }
+    let generated = meta_str(&obj, "name").is_empty();
+    meta::before_create(res, &mut obj)?;
+    let mut warnings = match res.strategy.create(&mut obj) {
+        Ok(w) => w,
+        Err(errs) => return Err(meta::invalid(res, &obj, &errs)),
+    };
+    let errs = meta::validate_create(res, &obj);
+    if !errs.is_empty() {
+        return Err(meta::invalid(res, &obj, &errs));
+    }
+    admission::admit_create(ctx.srv, res, &mut obj, dry_run, &mut warnings).await?;
+    let stored = convert::to_storage(res, obj);
+    if dry_run {
+        return Ok((stored, 0, warnings));
+    }
+    let mut stored = stored;
+    for attempt in 0.. {
+        let name = meta_str(&stored, "name").to_owned();
+        let key = res.key(meta_str(&stored, "namespace"), &name);
+        match ctx.srv.store.create(&key, to_stored_bytes(&stored)).await {
+            Ok(kv) => {
+                admission::after_create(ctx.srv, res, &stored).await;
+                return Ok((stored, kv.mod_revision, warnings));
+            }
+            Err(StoreError::AlreadyExists { .. })
+                if generated && attempt + 1 < GENERATE_NAME_ATTEMPTS =>
+            {
+                let base = meta_str(&stored, "generateName").to_owned();
+                set_meta(&mut stored, "name", json!(meta::generate_name(&base)));
+            }
+            Err(e) => {
+                admission::release_create(ctx.srv, res, &stored).await;
+                return Err(store_error(e, res, &name));
+            }
+        }
+    }
+    unreachable!("the loop returns")
+}
+
+/// Renders a written object (storage version) back at the served version.
+pub fn respond(
+    ctx: &Ctx<'_>,
+    code: u16,
+    stored: &Value,
+    rev: i64,
+    warnings: &[String],
+) -> Result<Response<Body>, ApiError> {
+    let bytes = to_stored_bytes(stored);
+    let body = if rev > 0 {
+        render::render_object(
+            &ctx.res,
+            Stored { bytes: &bytes, rev },
+            ctx.neg.representation,
+            IncludeObject::Metadata,
+        )?
+    } else {
+        // A dry run has no revision: the object as it would be stored.
+        Bytes::from(
+            serde_json::to_vec(&convert::from_storage(&ctx.res, stored.clone())).expect("json"),
+        )
+    };
+    let mut resp = object_response(code, body, &ctx.neg);
+    add_warnings(&mut resp, warnings);
+    Ok(resp)
+}
+
+/// How an update computes the new object from the current one.
+pub enum Change {
+    /// PUT: the body replaces the object.
+    Replace(Value),
+    /// PATCH: the body is applied to the current object.
+    Patch {
+        patch_type: capstan_patch::PatchType,
+        body: Bytes,
+    },
+}
+
+/// Which part of the object an update may change.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    Main,
+    Status,
+}
+
+pub async fn update(
+    ctx: &Ctx<'_>,
+    body: Bytes,
+    target: Target,
+) -> Result<Response<Body>, ApiError> {
+    let mut obj = decode_object(&body, ctx.content_type.as_deref())?;
+    check_type(&mut obj, &ctx.res.api_version(), &ctx.res.kind)?;
+    let body_name = meta_str(&obj, "name").to_owned();
+    if !body_name.is_empty() && body_name != ctx.info.name {
+        return Err(ApiError::bad_request(&format!(
+            "the name of the object ({body_name}) does not match the name on the URL ({})",
+            ctx.info.name
+        )));
+    }
+    set_meta(&mut obj, "name", json!(ctx.info.name));
+    let outcome = guaranteed_update(ctx, Change::Replace(obj), target).await?;
+    respond(
+        ctx,
+        outcome.code,
+        &outcome.object,
+        outcome.rev,
+        &outcome.warnings,
+    )
+}
+
+pub async fn patch(ctx: &Ctx<'_>, body: Bytes, target: Target) -> Result<Response<Body>, ApiError> {
+    let media = super::body::media_type(ctx.content_type.as_deref());
+    let patch_type = capstan_patch::PatchType::from_content_type(&media).ok_or_else(|| {
+        ApiError::unsupported_media_type(&[
+            "application/json-patch+json",
+            "application/merge-patch+json",
+            "application/strategic-merge-patch+json",
+            "application/apply-patch+yaml",
+        ])
+    })?;
+    let outcome = guaranteed_update(ctx, Change::Patch { patch_type, body }, target).await?;
+    respond(
+        ctx,
+        outcome.code,
+        &outcome.object,
+        outcome.rev,
+        &outcome.warnings,
+    )
+}
+
+pub struct Outcome {
+    pub object: Value,
+    pub rev: i64,
+    pub code: u16,
+    pub warnings: Vec<String>,
+}
+
+/// Reads the current object, computes the new one, validates and writes it with a compare-and-swap
+/// on the revision read; retries on conflicts unless the client gave a resourceVersion.
+pub async fn guaranteed_update(
+    ctx: &Ctx<'_>,
+    change: Change,
+    target: Target,
+) -> Result<Outcome, ApiError> {
+    let res = &ctx.res;
+    let dry_run = ctx.query.dry_run()?;
+    let key = ctx.key();
+    let gr = res.group_resource();
+    for _ in 0..UPDATE_ATTEMPTS {
+        let current = ctx
+            .srv
+            .store
+            .get(&key, None)
+            .await
+            .map_err(|e| store_error(e, res, &ctx.info.name))?
+            .kv;
+        let Some(current) = current else {
+            return match (&change, target) {
+                (Change::Replace(obj), Target::Main) if res.create_on_update => {
+                    let (object, rev, warnings) = create_object(ctx, obj.clone(), dry_run).await?;
+                    Ok(Outcome {
+                        object,
+                        rev,
+                        code: 201,
+                        warnings,
+                    })
+                }
+                _ => Err(ApiError::not_found(&gr, &ctx.info.name)),
+            };
+        };
+        let old = render::object_value(
+            res,
+            Stored {
+                bytes: &current.value,
+                rev: current.mod_revision,
+            },
+        )?;
+        let mut new = match &change {
+            Change::Replace(obj) => obj.clone(),
+            Change::Patch { patch_type, body } => {
+                super::patch::apply(ctx, *patch_type, &old, body)?
+            }
+        };
+        // A resourceVersion in the new object is a precondition on the current one.
+        let precondition = meta_str(&new, "resourceVersion").to_owned();
+        if !precondition.is_empty() && precondition != current.mod_revision.to_string() {
+            return Err(ApiError::optimistic_lock_conflict(&gr, &ctx.info.name));
+        }
+        set_meta(
+            &mut new,
+            "resourceVersion",
+            json!(current.mod_revision.to_string()),
+        );
+        meta::check_namespace(res, &mut new, &ctx.info.namespace)?;
+        if meta_str(&new, "name") != ctx.info.name {
+            return Err(ApiError::bad_request(&format!(
+                "the name of the object ({}) does not match the name on the URL ({})",
+                meta_str(&new, "name"),
+                ctx.info.name
+            )));
+        }
+        let mut warnings = match target {
+            Target::Main => {
+                meta::before_update(res, &mut new, &old);
+                res.strategy.update(&mut new, &old)
+            }
+            Target::Status => {
+                capstan_api::strategy::generic::keep_all_but_status(&mut new, &old);
+                res.strategy.update_status(&mut new, &old)
+            }
+        }
+        .map_err(|errs| meta::invalid(res, &new, &errs))?;
+        let errs = meta::validate_update(res, &new, &old);
+        if !errs.is_empty() {
+            return Err(meta::invalid(res, &new, &errs));
+        }
+        admission::admit_update(ctx.srv, res, &mut new, &old, dry_run, &mut warnings).await?;
+        let stored = convert::to_storage(res, new);
+        let unchanged = {
+            let old_stored = convert::to_storage(res, old.clone());
+            same_object(&stored, &old_stored)
+        };
+        if unchanged || dry_run {
+            // Nothing to write: the object and its resourceVersion stay as they are.
+            return Ok(Outcome {
+                object: stored,
+                rev: if dry_run && !unchanged {
+                    0
+                } else {
+                    current.mod_revision
+                },
+                code: 200,
+                warnings,
+            });
+        }
+        // An object being deleted whose last finalizer just went is deleted now.
+        if object::is_deleting(&stored)
+            && object::finalizers(&stored).is_empty()
+            && stored
+                .pointer("/metadata/deletionGracePeriodSeconds")
+                .and_then(Value::as_i64)
+                .unwrap_or(0)
+                == 0
+        {
+            match ctx.srv.store.delete(&key, Some(current.mod_revision)).await {
+                Ok((rev, _)) => {
+                    admission::after_delete(ctx.srv, res, &stored).await;
+                    return Ok(Outcome {
+                        object: stored,
+                        rev,
+                        code: 200,
+                        warnings,
+                    });
+                }
+                Err(StoreError::Conflict { .. }) if precondition.is_empty() => continue,
+                Err(e) => return Err(store_error(e, res, &ctx.info.name)),
+            }
+        }
+        match ctx
+            .srv
+            .store
+            .update(&key, to_stored_bytes(&stored), current.mod_revision)
+            .await
+        {
+            Ok(kv) => {
+                return Ok(Outcome {
+                    object: stored,
+                    rev: kv.mod_revision,
+                    code: 200,
+                    warnings,
+                });
+            }
+            Err(StoreError::Conflict { .. }) if precondition.is_empty() => continue,
+            Err(e) => return Err(store_error(e, res, &ctx.info.name)),
+        }
+    }
+    Err(ApiError::optimistic_lock_conflict(&gr, &ctx.info.name))
+}
+
+/// Equal apart from resourceVersion (which is never stored).
+fn same_object(a: &Value, b: &Value) -> bool {
+    let strip = |v: &Value| {
+        let mut v = v.clone();
+        if let Some(m) = v.get_mut("metadata").and_then(Value::as_object_mut) {
+            m.remove("resourceVersion");
+        }
+        v
+    };
+    strip(a) == strip(b)
+}

@@ -1,0 +1,91 @@
+//! The API server's shared state: the store, what is served, and the watch caches.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use capstan_api::{Registry, ResourceInfo};
+use capstan_apimachinery::ApiError;
+use capstan_store::DynStore;
+use parking_lot::RwLock;
+use tokio::sync::Mutex;
+
+use crate::allocator::ServiceAllocators;
+use crate::watch_cache::WatchCache;
+
+pub struct ApiServer {
+    pub store: DynStore,
+    registry: RwLock<Arc<Registry>>,
+    /// One cache per stored group-resource, started on first use.
+    caches: Mutex<HashMap<String, Arc<WatchCache>>>,
+    pub allocators: ServiceAllocators,
+    pub version: VersionInfo,
+    pub openapi: crate::openapi::OpenApiDocs,
+    pub metrics: crate::metrics::Metrics,
+}
+
+#[derive(Clone, Debug)]
+pub struct VersionInfo {
+    /// host:port clients reach the API at (discovery's serverAddressByClientCIDRs).
+    pub server_address: String,
+    pub git_version: String,
+    pub git_commit: String,
+    pub build_date: String,
+}
+
+impl ApiServer {
+    pub fn new(
+        store: DynStore,
+        registry: Registry,
+        allocators: ServiceAllocators,
+        version: VersionInfo,
+    ) -> ApiServer {
+        let openapi = crate::openapi::OpenApiDocs::new(&registry);
+        ApiServer {
+            store,
+            registry: RwLock::new(Arc::new(registry)),
+            caches: Mutex::new(HashMap::new()),
+            allocators,
+            version,
+            openapi,
+            metrics: crate::metrics::Metrics::default(),
+        }
+    }
+
+    pub fn registry(&self) -> Arc<Registry> {
+        self.registry.read().clone()
+    }
+
+    /// Replaces what is served (custom resources changed).
+    pub fn set_registry(&self, registry: Registry) {
+        self.openapi.rebuild(&registry);
+        *self.registry.write() = Arc::new(registry);
+    }
+
+    /// The watch cache of a resource's storage, started if needed.
+    pub async fn cache(&self, res: &ResourceInfo) -> Result<Arc<WatchCache>, ApiError> {
+        let prefix = res.prefix(None);
+        let mut caches = self.caches.lock().await;
+        if let Some(c) = caches.get(&prefix) {
+            return Ok(c.clone());
+        }
+        let cache = WatchCache::start(
+            self.store.clone(),
+            prefix.clone(),
+            res.strategy.selectable_fields(),
+        )
+        .await
+        .map_err(|e| crate::errors::store_error(e, res, ""))?;
+        caches.insert(prefix, cache.clone());
+        Ok(cache)
+    }
+
+    /// Sizes of the running caches, for metrics.
+    pub async fn cache_sizes(&self) -> Vec<(String, usize)> {
+        self.caches
+            .lock()
+            .await
+            .iter()
+            .map(|(k, c)| (k.clone(), c.len()))
+            .collect()
+    }
+}

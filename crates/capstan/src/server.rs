@@ -1,0 +1,93 @@
+//! `capstan server`: the control plane (and, unless disabled, a node agent on this host).
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Result;
+use capstan_store::StoreConfig;
+use capstan_store::etcd::EtcdConfig;
+use clap::Args;
+
+#[derive(Args, Debug)]
+pub struct ServerArgs {
+    /// Where the cluster's state, certificates and kubeconfig live.
+    #[arg(long, default_value = "/var/lib/capstan")]
+    data_dir: PathBuf,
+    /// HTTPS port of the API server.
+    #[arg(long, default_value_t = 6443)]
+    https_port: u16,
+    /// Address the API server listens on.
+    #[arg(long, default_value = "0.0.0.0")]
+    bind_address: IpAddr,
+    /// Address other hosts reach this server at (default: the host's first IPv4 address).
+    #[arg(long)]
+    advertise_address: Option<IpAddr>,
+    /// Extra name or address for the serving certificate (repeatable).
+    #[arg(long = "tls-san")]
+    tls_san: Vec<String>,
+    /// Range Service cluster IPs are allocated from.
+    #[arg(long, default_value = "10.43.0.0/16")]
+    service_cidr: String,
+    /// Range node pod CIDRs are allocated from.
+    #[arg(long, default_value = "10.42.0.0/16")]
+    cluster_cidr: String,
+    /// Use etcd (etcd://host:port[,host:port…]) instead of the embedded database.
+    #[arg(long)]
+    datastore_endpoint: Option<String>,
+    /// CA certificate to verify etcd's serving certificate.
+    #[arg(long)]
+    datastore_cafile: Option<PathBuf>,
+    /// Client certificate for etcd.
+    #[arg(long)]
+    datastore_certfile: Option<PathBuf>,
+    /// Client key for etcd.
+    #[arg(long)]
+    datastore_keyfile: Option<PathBuf>,
+    /// How often store history is compacted.
+    #[arg(long, default_value = "5m", value_parser = humantime::parse_duration)]
+    compaction_interval: Duration,
+    /// Run the control plane without a node agent on this host.
+    #[arg(long)]
+    disable_agent: bool,
+    /// Do not run the scheduler.
+    #[arg(long)]
+    disable_scheduler: bool,
+}
+
+pub async fn run(args: ServerArgs) -> Result<()> {
+    let mut config = capstan_apiserver::Config::new(args.data_dir.clone());
+    config.https_port = args.https_port;
+    config.bind_address = args.bind_address;
+    config.advertise_address = args.advertise_address;
+    config.tls_sans = args.tls_san;
+    config.service_cidr = args.service_cidr;
+    config.compaction_interval = args.compaction_interval;
+    if let Some(endpoint) = &args.datastore_endpoint {
+        let mut etcd = EtcdConfig::from_endpoint_flag(endpoint).map_err(anyhow::Error::msg)?;
+        etcd.ca_file = args.datastore_cafile;
+        etcd.cert_file = args.datastore_certfile;
+        etcd.key_file = args.datastore_keyfile;
+        config.store = StoreConfig::Etcd(etcd);
+    } else if args.datastore_cafile.is_some()
+        || args.datastore_certfile.is_some()
+        || args.datastore_keyfile.is_some()
+    {
+        anyhow::bail!(
+            "--datastore-cafile/--datastore-certfile/--datastore-keyfile need --datastore-endpoint"
+        );
+    }
+    let _ = (
+        args.disable_agent,
+        args.disable_scheduler,
+        args.cluster_cidr,
+    );
+    let running = capstan_apiserver::start(config).await?;
+    eprintln!(
+        "capstan API server listening on https://{}\nTo use kubectl:\n  export KUBECONFIG={}\n  kubectl get nodes",
+        running.addr,
+        running.kubeconfig.display()
+    );
+    running.wait().await;
+    Ok(())
+}

@@ -1,0 +1,7 @@
+mod encoder;
+mod errors;
+mod kubectl;
+mod objects;
+mod semantics;
+mod specials;
+mod table;
