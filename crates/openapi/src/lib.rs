@@ -33,7 +33,7 @@ pub use definitions::{
 pub use documents::{document_hash, v2_document, v3_document, v3_index};
 pub use error::OpenApiError;
 pub use naming::{api_prefix, v3_index_key};
-pub use render::PATCH_CONTENT_TYPES;
+pub use render::{CUSTOM_RESOURCE_PATCH_CONTENT_TYPES, PATCH_CONTENT_TYPES};
 pub use resources::{
     STANDARD_VERBS, ServedResource, ServedSubresource, SubresourceBody, served_group_versions,
 };

@@ -66,7 +66,10 @@ pub(crate) enum Payload {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum RequestBody {
     Object(String),
-    Patch,
+    /// A patch; `strategic` when strategic merge patches are accepted too.
+    Patch {
+        strategic: bool,
+    },
     DeleteOptions,
 }
 
@@ -115,7 +118,7 @@ impl Operation {
             .collect();
         match &self.request {
             Some(RequestBody::Object(name)) => names.push(name),
-            Some(RequestBody::Patch) => names.push(PATCH),
+            Some(RequestBody::Patch { .. }) => names.push(PATCH),
             Some(RequestBody::DeleteOptions) => names.push(DELETE_OPTIONS),
             None => {}
         }
@@ -364,7 +367,9 @@ impl Context {
                 "patch",
                 r.gvk(),
                 params::query(params::PATCH),
-                Some(RequestBody::Patch),
+                Some(RequestBody::Patch {
+                    strategic: r.strategic_merge_patch,
+                }),
                 responses(&[OK, CREATED], object()),
                 Media::Object,
             ));
@@ -539,7 +544,9 @@ impl Context {
                         "patch",
                         sub.gvk(),
                         params::query(params::PATCH),
-                        Some(RequestBody::Patch),
+                        Some(RequestBody::Patch {
+                            strategic: r.strategic_merge_patch,
+                        }),
                         responses(&[OK, CREATED], object()),
                         Media::Object,
                     ));

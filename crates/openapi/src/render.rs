@@ -14,12 +14,19 @@ const PROTOBUF_STREAM: &str = "application/vnd.kubernetes.protobuf;stream=watch"
 const TEXT: &str = "text/plain";
 const ANY: &str = "*/*";
 
-/// Body types a PATCH accepts, as listed upstream.
+/// Body types a PATCH of a built-in type accepts, as listed upstream.
 pub const PATCH_CONTENT_TYPES: &[&str] = &[
     "application/apply-patch+yaml",
     "application/json-patch+json",
     "application/merge-patch+json",
     "application/strategic-merge-patch+json",
+];
+
+/// Body types a PATCH of a custom resource accepts: no strategic merge patch.
+pub const CUSTOM_RESOURCE_PATCH_CONTENT_TYPES: &[&str] = &[
+    "application/apply-patch+yaml",
+    "application/json-patch+json",
+    "application/merge-patch+json",
 ];
 
 fn produced(media: Media) -> &'static [&'static str] {
@@ -86,11 +93,14 @@ impl Dialect {
     fn request(self, request: &RequestBody) -> (Value, &'static [&'static str], bool) {
         match request {
             RequestBody::Object(name) => (self.reference(name), &[ANY], true),
-            RequestBody::Patch => (
-                self.reference(crate::operations::PATCH),
-                PATCH_CONTENT_TYPES,
-                true,
-            ),
+            RequestBody::Patch { strategic } => {
+                let types = if *strategic {
+                    PATCH_CONTENT_TYPES
+                } else {
+                    CUSTOM_RESOURCE_PATCH_CONTENT_TYPES
+                };
+                (self.reference(crate::operations::PATCH), types, true)
+            }
             RequestBody::DeleteOptions => (
                 self.reference(crate::operations::DELETE_OPTIONS),
                 &[ANY],
@@ -215,7 +225,7 @@ mod tests {
             action: Some("patch"),
             gvk: Some(GroupVersionKind::new("apps", "v1", "Deployment")),
             params: params::query(params::PATCH),
-            request: Some(RequestBody::Patch),
+            request: Some(RequestBody::Patch { strategic: true }),
             responses: vec![Response {
                 code: "200",
                 description: "OK",
@@ -259,6 +269,15 @@ mod tests {
             json!({"group": "apps", "kind": "Deployment", "version": "v1"})
         );
         assert_eq!(op["x-kubernetes-action"], "patch");
+
+        let mut custom = patch_operation();
+        custom.request = Some(RequestBody::Patch { strategic: false });
+        let op = Dialect::OpenApi3.operation(&custom);
+        let content = op["requestBody"]["content"].as_object().unwrap();
+        assert_eq!(content.len(), 3);
+        assert!(!content.contains_key("application/strategic-merge-patch+json"));
+        let v2 = Dialect::Swagger2.operation(&custom);
+        assert_eq!(v2["consumes"], json!(CUSTOM_RESOURCE_PATCH_CONTENT_TYPES));
     }
 
     #[test]

@@ -31,6 +31,10 @@ pub struct ServedResource {
     /// the object's schema when the definitions lack it.
     pub list_definition: Option<String>,
     pub subresources: Vec<ServedSubresource>,
+    /// Whether PATCH accepts `application/strategic-merge-patch+json`. Built-in
+    /// types do; custom resources do not, and kubectl 1.29+ sends a strategic
+    /// merge patch from `apply` exactly when the PATCH operation lists it.
+    pub strategic_merge_patch: bool,
 }
 
 impl ServedResource {
@@ -53,6 +57,22 @@ impl ServedResource {
             definition: definition.to_string(),
             list_definition: None,
             subresources: Vec::new(),
+            strategic_merge_patch: true,
+        }
+    }
+
+    /// A custom resource: like [`ServedResource::new`] but without strategic merge patch.
+    pub fn custom(
+        group: &str,
+        version: &str,
+        kind: &str,
+        plural: &str,
+        namespaced: bool,
+        definition: &str,
+    ) -> Self {
+        ServedResource {
+            strategic_merge_patch: false,
+            ..ServedResource::new(group, version, kind, plural, namespaced, definition)
         }
     }
 
@@ -224,8 +244,11 @@ mod tests {
         let scale = &deployments.subresources[1];
         assert_eq!(scale.kind, "Scale");
         assert!(scale.has_verb("patch") && !scale.has_verb("create"));
+        assert!(deployments.strategic_merge_patch);
         let events = deployments.clone().with_verbs(&["get"]);
         assert!(!events.has_verb("list"));
+        let widgets = ServedResource::custom("example.com", "v1", "Widget", "widgets", true, "w");
+        assert!(!widgets.strategic_merge_patch && widgets.has_verb("patch"));
     }
 
     #[test]

@@ -130,13 +130,19 @@ fn every_patch_operation_declares_field_validation_inline() {
             assert!(field_validation.get("$ref").is_none());
             let content = op["requestBody"]["content"].as_object().unwrap();
             for media in [
-                "application/strategic-merge-patch+json",
                 "application/merge-patch+json",
                 "application/json-patch+json",
                 "application/apply-patch+yaml",
             ] {
                 assert!(content.contains_key(media), "{media}");
             }
+            // kubectl apply sends a strategic merge patch exactly when it is listed.
+            assert_eq!(
+                content.contains_key("application/strategic-merge-patch+json"),
+                resource.strategic_merge_patch,
+                "{}",
+                op["operationId"]
+            );
         }
         for (_, method, op) in operations(doc) {
             if matches!(method, "put" | "post") && op["x-kubernetes-action"] != "connect" {

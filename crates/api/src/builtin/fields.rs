@@ -56,7 +56,6 @@ pub const EVENTS_V1_FIELDS: &[F] = &[
     F::string("type", "/type"),
 ];
 
-fields_only!(PodFields, POD_FIELDS);
 fields_only!(EventFields, EVENT_FIELDS);
 fields_only!(EventsV1Fields, EVENTS_V1_FIELDS);
 fields_only!(

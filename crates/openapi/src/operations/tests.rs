@@ -160,7 +160,7 @@ fn patch_operations_accept_field_validation() {
             "{}",
             op.operation_id
         );
-        assert_eq!(op.request, Some(RequestBody::Patch));
+        assert_eq!(op.request, Some(RequestBody::Patch { strategic: true }));
     }
     let scale = &find(
         &paths,

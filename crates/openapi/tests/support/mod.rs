@@ -195,7 +195,7 @@ pub fn resources() -> Vec<ServedResource> {
             "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinition",
         )
         .with_status(),
-        ServedResource::new(
+        ServedResource::custom(
             "example.com",
             "v1",
             "Widget",
