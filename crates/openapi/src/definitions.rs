@@ -159,7 +159,7 @@ impl Definitions {
     }
 }
 
-/// Names of the definitions `schema` refers to (v2 or v3 refs), in order of appearance.
+/// Names of the definitions `schema` refers to (v2 or v3 refs).
 pub fn referenced_names(schema: &Value) -> BTreeSet<String> {
     let mut names = BTreeSet::new();
     for_each_schema(schema, &mut |node| {

@@ -37,4 +37,4 @@ pub use render::{CUSTOM_RESOURCE_PATCH_CONTENT_TYPES, PATCH_CONTENT_TYPES};
 pub use resources::{
     STANDARD_VERBS, ServedResource, ServedSubresource, SubresourceBody, served_group_versions,
 };
-pub use shapes::{custom_resource_schema, list_schema};
+pub use shapes::{custom_resource_schema, custom_resource_schema_name, list_schema};

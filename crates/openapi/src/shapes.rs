@@ -43,6 +43,17 @@ pub fn list_schema(defs: &Definitions, item_definition: &str, kind: &str) -> Val
     })
 }
 
+/// The name upstream gives a custom resource's schema: the group's labels
+/// reversed, then version and kind (`stable.example.com`, `v1`, `CronTab` →
+/// `com.example.stable.v1.CronTab`).
+pub fn custom_resource_schema_name(group: &str, version: &str, kind: &str) -> String {
+    let mut labels: Vec<&str> = group.split('.').filter(|label| !label.is_empty()).collect();
+    labels.reverse();
+    labels.push(version);
+    labels.push(kind);
+    labels.join(".")
+}
+
 /// The published schema of a custom resource, built from the
 /// `openAPIV3Schema` of its CRD version the way upstream publishes it:
 /// `apiVersion`, `kind` and `metadata` (an `ObjectMeta` ref) are declared, and
@@ -94,6 +105,18 @@ mod tests {
         );
         assert_eq!(schema["required"], json!(["items"]));
         assert_eq!(schema["properties"]["kind"], json!({"type": "string"}));
+    }
+
+    #[test]
+    fn custom_resource_names_reverse_the_group() {
+        assert_eq!(
+            custom_resource_schema_name("stable.example.com", "v1", "CronTab"),
+            "com.example.stable.v1.CronTab"
+        );
+        assert_eq!(
+            custom_resource_schema_name("example.com", "v1beta1", "Widget"),
+            "com.example.v1beta1.Widget"
+        );
     }
 
     #[test]

@@ -158,7 +158,14 @@ fn special_types_have_upstream_shapes() {
     let props = defs
         .get("io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSONSchemaProps")
         .unwrap();
+    // Properties named like JSON Schema keywords are data, not artefacts.
     assert_eq!(props["properties"]["$ref"], json!({"type": "string"}));
+    assert_eq!(props["properties"]["$schema"], json!({"type": "string"}));
+    assert!(props["properties"]["definitions"]["additionalProperties"].is_object());
+    assert!(
+        props["properties"]["const"].is_null(),
+        "JSONSchemaProps has no const field"
+    );
 }
 
 #[test]

@@ -320,6 +320,10 @@ fn custom_resources_get_their_schema_list_and_scale() {
     let docs = documents();
     let doc = &docs["apis/example.com/v1"];
     let schemas = schemas(doc);
+    assert_eq!(
+        capstan_openapi::custom_resource_schema_name("example.com", "v1", "Widget"),
+        support::WIDGET_SCHEMA
+    );
     let widget = &schemas[support::WIDGET_SCHEMA];
     assert_eq!(
         widget[GVK_EXTENSION],

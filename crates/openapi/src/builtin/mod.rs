@@ -24,8 +24,8 @@ const DESCRIPTION_ONLY: &[&str] = &[
     "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSONSchemaPropsOrStringArray",
 ];
 
-/// Names of the definitions that the v2 document publishes differently (see
-/// [`v2_override`]).
+/// The swagger 2.0 schema of a built-in type whose v3 schema has no v2
+/// spelling (`oneOf`): IntOrString and Quantity are strings there.
 pub(crate) fn v2_override(name: &str, description: Option<&Value>) -> Option<Value> {
     let mut schema = match name {
         INT_OR_STRING => json!({"type": "string", "format": "int-or-string"}),

@@ -1,0 +1,212 @@
+//! Test harness: a real `capstan server` process on a free port with its own data dir, and real
+//! kubectl binaries pointed at it.
+
+#![allow(dead_code)]
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+pub struct Server {
+    pub dir: tempfile::TempDir,
+    pub port: u16,
+    child: Option<Child>,
+    extra_args: Vec<String>,
+}
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+impl Server {
+    /// Starts `capstan server --disable-agent` and waits until it answers.
+    pub fn start() -> Server {
+        Self::start_with(&[])
+    }
+
+    pub fn start_with(extra: &[&str]) -> Server {
+        let mut s = Server {
+            dir: tempfile::tempdir().unwrap(),
+            port: free_port(),
+            child: None,
+            extra_args: extra.iter().map(|s| s.to_string()).collect(),
+        };
+        s.launch();
+        s
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    pub fn kubeconfig(&self) -> PathBuf {
+        self.data_dir().join("admin.kubeconfig")
+    }
+
+    fn launch(&mut self) {
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.dir.path().join("server.log"))
+            .unwrap();
+        let child = Command::new(env!("CARGO_BIN_EXE_capstan"))
+            .arg("server")
+            .arg("--data-dir")
+            .arg(self.data_dir())
+            .args(["--https-port", &self.port.to_string(), "--bind-address", "127.0.0.1"])
+            .arg("--disable-agent")
+            .args(&self.extra_args)
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("start capstan server");
+        self.child = Some(child);
+        self.wait_ready();
+    }
+
+    fn wait_ready(&mut self) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if self.kubeconfig().exists() && std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
+                let out = self.kubectl(&["get", "--raw", "/readyz"]);
+                if out.status.success() {
+                    return;
+                }
+            }
+            if let Some(status) = self.child.as_mut().and_then(|c| c.try_wait().ok().flatten()) {
+                panic!("server exited with {status}: {}", self.log());
+            }
+            assert!(Instant::now() < deadline, "server not ready in 30s: {}", self.log());
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("server.log")).unwrap_or_default()
+    }
+
+    /// Stops the server abruptly (SIGKILL), as a crash would.
+    pub fn kill(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    pub fn restart(&mut self) {
+        self.kill();
+        self.launch();
+    }
+
+    /// Runs the newest kubectl available.
+    pub fn kubectl(&self, args: &[&str]) -> Output {
+        self.kubectl_with(&newest_kubectl(), args, None)
+    }
+
+    pub fn kubectl_with(&self, binary: &Path, args: &[&str], stdin: Option<&str>) -> Output {
+        let cache = self.dir.path().join(format!(
+            "kubecache-{}",
+            binary.file_name().unwrap().to_string_lossy()
+        ));
+        let mut cmd = Command::new(binary);
+        cmd.env("KUBECONFIG", self.kubeconfig())
+            .env("HOME", self.dir.path())
+            .arg(format!("--cache-dir={}", cache.display()))
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        match stdin {
+            None => cmd.stdin(Stdio::null()).output().unwrap(),
+            Some(input) => {
+                use std::io::Write;
+                cmd.stdin(Stdio::piped());
+                let mut child = cmd.spawn().unwrap();
+                child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+                child.wait_with_output().unwrap()
+            }
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// The kubectl binaries to test with: the oldest and newest of the versioned ones installed (Google
+/// Cloud SDK layout), or whatever `kubectl` is on PATH.
+pub fn kubectls() -> Vec<PathBuf> {
+    let dir = Path::new("/usr/lib/google-cloud-sdk/bin");
+    let mut versioned: Vec<(u32, PathBuf)> = std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .filter_map(|e| {
+                    let name = e.file_name().to_string_lossy().into_owned();
+                    let minor = name.strip_prefix("kubectl.1.")?.parse().ok()?;
+                    Some((minor, e.path()))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    versioned.sort();
+    match (versioned.first(), versioned.last()) {
+        (Some(a), Some(b)) if a.0 != b.0 => vec![a.1.clone(), b.1.clone()],
+        (Some(a), _) => vec![a.1.clone()],
+        _ => vec![which("kubectl").expect("no kubectl installed: run scripts/setup-deps.sh")],
+    }
+}
+
+pub fn newest_kubectl() -> PathBuf {
+    kubectls().pop().unwrap()
+}
+
+fn which(name: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|p| p.join(name))
+            .find(|p| p.exists())
+    })
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Asserts success and returns stdout.
+#[track_caller]
+pub fn ok(o: Output) -> String {
+    assert!(
+        o.status.success(),
+        "command failed ({}):\nstdout: {}\nstderr: {}",
+        o.status,
+        stdout(&o),
+        stderr(&o)
+    );
+    stdout(&o)
+}
+
+/// Asserts failure and returns stderr.
+#[track_caller]
+pub fn fails(o: Output) -> String {
+    assert!(!o.status.success(), "command unexpectedly succeeded: {}", stdout(&o));
+    stderr(&o)
+}
+
+pub fn write_file(dir: &Path, name: &str, contents: &str) -> PathBuf {
+    let p = dir.join(name);
+    if let Some(parent) = p.parent() {
+        std::fs::create_dir_all(parent).unwrap();
+    }
+    std::fs::write(&p, contents).unwrap();
+    p
+}
