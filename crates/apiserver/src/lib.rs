@@ -9,6 +9,7 @@ mod bootstrap;
 mod convert;
 mod discovery;
 mod errors;
+mod field_validation;
 mod handler;
 mod http_util;
 mod metrics;
@@ -186,6 +187,11 @@ pub async fn start(config: Config) -> Result<Running> {
             .to_owned(),
     };
     let server = Arc::new(ApiServer::new(store.clone(), registry, allocators, version));
+    // OpenAPI documents take a moment to build; do it off the request path.
+    let docs_server = server.clone();
+    tokio::task::spawn_blocking(move || {
+        docs_server.openapi.ensure_built();
+    });
     let compactor = capstan_store::spawn_compactor(store, config.compaction_interval);
     let task = tokio::spawn(server::serve(listener, tls, server.clone()));
     Ok(Running {

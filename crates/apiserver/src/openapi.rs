@@ -1,20 +1,33 @@
-//! OpenAPI documents served at /openapi/v2 and /openapi/v3, and the schema definitions that
-//! strategic merge patch reads its merge keys from.
+//! The OpenAPI documents served at /openapi/v2 and /openapi/v3, built from the registry and
+//! k8s-openapi's schemas, and the schema definitions strategic merge patch reads merge keys from.
+//! Built once per registry (at start-up, in the background, and when custom resources change).
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
-use capstan_api::Registry;
-use parking_lot::RwLock;
+use bytes::Bytes;
+use capstan_api::{Registry, ResourceInfo};
+use capstan_openapi::{
+    Definitions, GroupVersionKind, ServedResource, ServedSubresource, document_hash, v3_index_key,
+};
+use parking_lot::{Mutex, RwLock};
 use serde_json::{Map, Value};
 
-#[derive(Default)]
-struct Docs {
-    definitions: Arc<Map<String, Value>>,
+/// Everything derived from one registry.
+pub struct Docs {
+    /// Schemas by name, as a JSON map (what the patch code walks).
+    pub definitions: Arc<Map<String, Value>>,
+    /// index key (`api/v1`, `apis/apps/v1`) → (document, hash)
+    pub v3: HashMap<String, (Bytes, String)>,
+    pub v3_index: Value,
+    pub v2: Value,
 }
 
 #[derive(Default)]
 pub struct OpenApiDocs {
-    docs: RwLock<Docs>,
+    built: RwLock<Option<Arc<Docs>>>,
+    /// The registry the next build should use (kept so a request can build on demand).
+    pending: Mutex<Option<Arc<Registry>>>,
 }
 
 impl OpenApiDocs {
@@ -24,24 +37,126 @@ impl OpenApiDocs {
         docs
     }
 
-    pub fn rebuild(&self, _registry: &Registry) {}
+    /// Schedules a rebuild for `registry`; the current documents stay served until it is done.
+    pub fn rebuild(&self, registry: &Registry) {
+        *self.pending.lock() = Some(Arc::new(registry.clone()));
+    }
 
-    /// Schema definitions by name (`io.k8s.api.core.v1.Pod`), with patch extensions.
+    /// Builds now if a rebuild is pending (called from a blocking context at start-up, or lazily).
+    pub fn ensure_built(&self) -> Arc<Docs> {
+        let pending = self.pending.lock().take();
+        if let Some(registry) = pending {
+            let docs = Arc::new(build(&registry));
+            *self.built.write() = Some(docs.clone());
+            return docs;
+        }
+        if let Some(d) = self.built.read().clone() {
+            return d;
+        }
+        // Another caller took the pending registry and is building: wait for it.
+        loop {
+            if let Some(d) = self.built.read().clone() {
+                return d;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+    }
+
     pub fn definitions(&self) -> Arc<Map<String, Value>> {
-        self.docs.read().definitions.clone()
+        self.ensure_built().definitions.clone()
     }
 
     pub fn v2_document(&self) -> Value {
-        serde_json::json!({"swagger": "2.0", "info": {"title": "Kubernetes", "version": "v1.33.0"},
-                           "paths": {}, "definitions": {}})
+        self.ensure_built().v2.clone()
     }
 
     pub fn v3_index(&self) -> Value {
-        serde_json::json!({"paths": {}})
+        self.ensure_built().v3_index.clone()
     }
 
-    /// The document for `api/v1` or `apis/<group>/<version>`, serialized.
-    pub fn v3_document(&self, _group_version: &str) -> Option<bytes::Bytes> {
-        None
+    /// The document for `api/v1` or `apis/<group>/<version>` and its hash.
+    pub fn v3_document(&self, key: &str) -> Option<(Bytes, String)> {
+        self.ensure_built().v3.get(key).cloned()
+    }
+}
+
+fn served(res: &ResourceInfo, defs: &Definitions) -> ServedResource {
+    let mut s = ServedResource::new(
+        &res.group,
+        &res.version,
+        &res.kind,
+        &res.plural,
+        res.namespaced,
+        &res.definition,
+    );
+    let verbs: Vec<&str> = res.verbs.iter().map(String::as_str).collect();
+    s = s.with_verbs(&verbs);
+    for sub in &res.subresources {
+        let gvk = GroupVersionKind::new(&sub.group, &sub.version, &sub.kind);
+        let verbs: Vec<&str> = sub.verbs.iter().map(String::as_str).collect();
+        let entry = match sub.name.as_str() {
+            "scale" => ServedSubresource::scale(),
+            "log" => ServedSubresource::log(),
+            "exec" | "attach" | "portforward" | "proxy" => {
+                ServedSubresource::connect(&sub.name, gvk, &verbs)
+            }
+            _ => {
+                let definition = defs
+                    .find_by_group_version_kind(&gvk)
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| res.definition.clone());
+                ServedSubresource::object(&sub.name, gvk, &definition, &verbs)
+            }
+        };
+        s = s.with_subresource(entry);
+    }
+    s
+}
+
+fn build(registry: &Registry) -> Docs {
+    let started = std::time::Instant::now();
+    let defs = capstan_openapi::builtin_definitions();
+    let resources: Vec<ServedResource> = registry
+        .all()
+        .iter()
+        .filter(|r| defs.contains(&r.definition))
+        .map(|r| served(r, &defs))
+        .collect();
+    let mut v3 = HashMap::new();
+    let mut index_entries = Vec::new();
+    for (group, version) in capstan_openapi::served_group_versions(&resources) {
+        let in_gv: Vec<ServedResource> = resources
+            .iter()
+            .filter(|r| r.group == group && r.version == version)
+            .cloned()
+            .collect();
+        match capstan_openapi::v3_document(&group, &version, &in_gv, &defs) {
+            Ok(doc) => {
+                let bytes = Bytes::from(serde_json::to_vec(&doc).expect("json"));
+                let hash = document_hash(&bytes);
+                let key = v3_index_key(&group, &version);
+                index_entries.push((key.clone(), hash.clone()));
+                v3.insert(key, (bytes, hash));
+            }
+            Err(e) => {
+                tracing::warn!(%group, %version, error = %e, "cannot build OpenAPI v3 document")
+            }
+        }
+    }
+    index_entries.sort();
+    let v2 = capstan_openapi::v2_document(&resources, &defs).unwrap_or_else(|e| {
+        tracing::warn!(error = %e, "cannot build OpenAPI v2 document");
+        serde_json::json!({"swagger": "2.0", "info": {"title": "Kubernetes", "version": "v1.33.0"}, "paths": {}})
+    });
+    let definitions: Map<String, Value> = defs
+        .iter()
+        .map(|(k, v)| (k.to_owned(), v.clone()))
+        .collect();
+    tracing::debug!(elapsed = ?started.elapsed(), documents = v3.len(), "built OpenAPI documents");
+    Docs {
+        definitions: Arc::new(definitions),
+        v3,
+        v3_index: capstan_openapi::v3_index(&index_entries),
+        v2,
     }
 }

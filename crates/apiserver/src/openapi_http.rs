@@ -31,18 +31,31 @@ pub fn v2(srv: &ApiServer, accept: Option<&str>) -> Response<Body> {
     value_response(200, &srv.openapi.v2_document())
 }
 
-pub fn v3(srv: &ApiServer, path: &str, _query: &Query) -> Result<Response<Body>, ApiError> {
+pub fn v3(srv: &ApiServer, path: &str, query: &Query) -> Result<Response<Body>, ApiError> {
     if path == "/openapi/v3" {
         return Ok(value_response(200, &srv.openapi.v3_index()));
     }
-    let gv = path.trim_start_matches("/openapi/v3/");
-    match srv.openapi.v3_document(gv) {
-        Some(doc) => Ok(Response::builder()
-            .status(200)
-            .header(header::CONTENT_TYPE, "application/json")
-            .header(header::CACHE_CONTROL, "public, immutable")
-            .body(full(doc))
+    let key = path.trim_start_matches("/openapi/v3/");
+    let Some((doc, hash)) = srv.openapi.v3_document(key) else {
+        return Err(crate::handler::path_not_found());
+    };
+    match query.get("hash") {
+        // A stale link (the document changed): send the client to the current one.
+        Some(h) if !h.is_empty() && h != hash => Ok(Response::builder()
+            .status(301)
+            .header(header::LOCATION, format!("/openapi/v3/{key}?hash={hash}"))
+            .body(full(Vec::new()))
             .expect("valid response")),
-        None => Err(crate::handler::path_not_found()),
+        given => {
+            let mut b = Response::builder()
+                .status(200)
+                .header(header::CONTENT_TYPE, "application/json")
+                .header(header::ETAG, format!("\"{hash}\""))
+                .header(header::VARY, "Accept");
+            if given.is_some() {
+                b = b.header(header::CACHE_CONTROL, "public, immutable");
+            }
+            Ok(b.body(full(doc)).expect("valid response"))
+        }
     }
 }

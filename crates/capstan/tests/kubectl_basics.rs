@@ -51,11 +51,22 @@ fn version_discovery_and_cluster_info() {
         let out = ok(s.kubectl_with(&k, &["version"], None));
         assert!(out.contains("v1.33.0"), "{out}");
         let resources = ok(s.kubectl_with(&k, &["api-resources"], None));
-        for needle in ["pods", "deployments", "customresourcedefinitions", "horizontalpodautoscalers"] {
-            assert!(resources.contains(needle), "{needle} missing from api-resources:\n{resources}");
+        for needle in [
+            "pods",
+            "deployments",
+            "customresourcedefinitions",
+            "horizontalpodautoscalers",
+        ] {
+            assert!(
+                resources.contains(needle),
+                "{needle} missing from api-resources:\n{resources}"
+            );
         }
         let versions = ok(s.kubectl_with(&k, &["api-versions"], None));
-        assert!(versions.contains("apps/v1") && versions.contains("autoscaling/v2"), "{versions}");
+        assert!(
+            versions.contains("apps/v1") && versions.contains("autoscaling/v2"),
+            "{versions}"
+        );
         let info = ok(s.kubectl_with(&k, &["cluster-info"], None));
         assert!(info.contains("is running at"), "{info}");
         let ns = ok(s.kubectl_with(&k, &["get", "namespaces"], None));
@@ -81,13 +92,27 @@ fn apply_get_describe_and_apply_again() {
         assert!(again.contains("service/web unchanged"), "{again}");
 
         let wide = ok(s.kubectl_with(k, &["get", "deploy,svc", "-n", &ns, "-o", "wide"], None));
-        assert!(wide.contains("CONTAINERS") && wide.contains("nginx,sidecar"), "{wide}");
-        assert!(wide.contains("10.43."), "a cluster IP was allocated:\n{wide}");
+        assert!(
+            wide.contains("CONTAINERS") && wide.contains("nginx,sidecar"),
+            "{wide}"
+        );
+        assert!(
+            wide.contains("10.43."),
+            "a cluster IP was allocated:\n{wide}"
+        );
         let name = ok(s.kubectl_with(k, &["get", "deploy", "-n", &ns, "-o", "name"], None));
         assert_eq!(name.trim(), "deployment.apps/web");
         let jp = ok(s.kubectl_with(
             k,
-            &["get", "deploy", "web", "-n", &ns, "-o", "jsonpath={.spec.template.spec.containers[0].imagePullPolicy}"],
+            &[
+                "get",
+                "deploy",
+                "web",
+                "-n",
+                &ns,
+                "-o",
+                "jsonpath={.spec.template.spec.containers[0].imagePullPolicy}",
+            ],
             None,
         ));
         assert_eq!(jp, "IfNotPresent", "defaults applied");
@@ -95,12 +120,23 @@ fn apply_get_describe_and_apply_again() {
         assert!(labels.contains("app=web"), "{labels}");
         let cols = ok(s.kubectl_with(
             k,
-            &["get", "svc", "web", "-n", &ns, "-o", "custom-columns=NAME:.metadata.name,PORT:.spec.ports[0].port"],
+            &[
+                "get",
+                "svc",
+                "web",
+                "-n",
+                &ns,
+                "-o",
+                "custom-columns=NAME:.metadata.name,PORT:.spec.ports[0].port",
+            ],
             None,
         ));
         assert!(cols.contains("web") && cols.contains("80"), "{cols}");
         let desc = ok(s.kubectl_with(k, &["describe", "deployment", "web", "-n", &ns], None));
-        assert!(desc.contains("Selector:") && desc.contains("app=web"), "{desc}");
+        assert!(
+            desc.contains("Selector:") && desc.contains("app=web"),
+            "{desc}"
+        );
     }
 }
 
@@ -112,16 +148,66 @@ fn labels_annotations_patches_and_scale() {
         let ns = format!("edit{i}");
         ok(s.kubectl_with(k, &["create", "namespace", &ns], None));
         ok(s.kubectl_with(k, &["apply", "-n", &ns, "-f", file.to_str().unwrap()], None));
-        ok(s.kubectl_with(k, &["label", "deploy", "web", "-n", &ns, "tier=frontend"], None));
-        ok(s.kubectl_with(k, &["annotate", "deploy", "web", "-n", &ns, "owner=team-a"], None));
-        let sel = ok(s.kubectl_with(k, &["get", "deploy", "-n", &ns, "-l", "tier=frontend", "-o", "name"], None));
+        ok(s.kubectl_with(
+            k,
+            &["label", "deploy", "web", "-n", &ns, "tier=frontend"],
+            None,
+        ));
+        ok(s.kubectl_with(
+            k,
+            &["annotate", "deploy", "web", "-n", &ns, "owner=team-a"],
+            None,
+        ));
+        let sel = ok(s.kubectl_with(
+            k,
+            &[
+                "get",
+                "deploy",
+                "-n",
+                &ns,
+                "-l",
+                "tier=frontend",
+                "-o",
+                "name",
+            ],
+            None,
+        ));
         assert_eq!(sel.trim(), "deployment.apps/web");
-        let none = ok(s.kubectl_with(k, &["get", "deploy", "-n", &ns, "-l", "tier=backend", "-o", "name"], None));
+        let none = ok(s.kubectl_with(
+            k,
+            &[
+                "get",
+                "deploy",
+                "-n",
+                &ns,
+                "-l",
+                "tier=backend",
+                "-o",
+                "name",
+            ],
+            None,
+        ));
         assert!(none.trim().is_empty());
 
-        ok(s.kubectl_with(k, &["scale", "deploy", "web", "-n", &ns, "--replicas=5"], None));
+        ok(s.kubectl_with(
+            k,
+            &["scale", "deploy", "web", "-n", &ns, "--replicas=5"],
+            None,
+        ));
         let get = |path: &str| {
-            ok(s.kubectl_with(k, &["get", "deploy", "web", "-n", &ns, "-o", &format!("jsonpath={path}")], None))
+            ok(s.kubectl_with(
+                k,
+                &[
+                    "get",
+                    "deploy",
+                    "web",
+                    "-n",
+                    &ns,
+                    "-o",
+                    &format!("jsonpath={path}"),
+                ],
+                None,
+            ))
         };
         assert_eq!(get("{.spec.replicas}"), "5");
 
@@ -132,7 +218,10 @@ fn labels_annotations_patches_and_scale() {
               r#"{"spec":{"template":{"spec":{"containers":[{"name":"nginx","image":"nginx:1.26"}]}}}}"#],
             None,
         ));
-        assert_eq!(get("{.spec.template.spec.containers[*].image}"), "nginx:1.26 busybox:1.36");
+        assert_eq!(
+            get("{.spec.template.spec.containers[*].image}"),
+            "nginx:1.26 busybox:1.36"
+        );
         // $patch: delete removes one element by its merge key.
         ok(s.kubectl_with(
             k,
@@ -141,22 +230,57 @@ fn labels_annotations_patches_and_scale() {
             None,
         ));
         assert_eq!(get("{.spec.template.spec.containers[*].name}"), "nginx");
-        ok(s.kubectl_with(k, &["patch", "deploy", "web", "-n", &ns, "--type", "merge", "-p", r#"{"spec":{"replicas":3}}"#], None));
+        ok(s.kubectl_with(
+            k,
+            &[
+                "patch",
+                "deploy",
+                "web",
+                "-n",
+                &ns,
+                "--type",
+                "merge",
+                "-p",
+                r#"{"spec":{"replicas":3}}"#,
+            ],
+            None,
+        ));
         assert_eq!(get("{.spec.replicas}"), "3");
         ok(s.kubectl_with(
             k,
-            &["patch", "deploy", "web", "-n", &ns, "--type", "json", "-p",
-              r#"[{"op":"replace","path":"/spec/replicas","value":4}]"#],
+            &[
+                "patch",
+                "deploy",
+                "web",
+                "-n",
+                &ns,
+                "--type",
+                "json",
+                "-p",
+                r#"[{"op":"replace","path":"/spec/replicas","value":4}]"#,
+            ],
             None,
         ));
         assert_eq!(get("{.spec.replicas}"), "4");
         let err = fails(s.kubectl_with(
             k,
-            &["patch", "deploy", "web", "-n", &ns, "--type", "json", "-p",
-              r#"[{"op":"test","path":"/spec/replicas","value":99}]"#],
+            &[
+                "patch",
+                "deploy",
+                "web",
+                "-n",
+                &ns,
+                "--type",
+                "json",
+                "-p",
+                r#"[{"op":"test","path":"/spec/replicas","value":99}]"#,
+            ],
             None,
         ));
-        assert!(err.contains("the server rejected our request due to an error in our request"), "{err}");
+        assert!(
+            err.contains("the server rejected our request due to an error in our request"),
+            "{err}"
+        );
     }
 }
 
@@ -166,17 +290,32 @@ fn errors_users_see() {
     for k in kubectls() {
         let err = fails(s.kubectl_with(&k, &["get", "pod", "nope"], None));
         assert!(err.contains(r#"pods "nope" not found"#), "{err}");
-        ok(s.kubectl_with(&k, &["create", "configmap", "dup"], None).clone());
+        ok(s.kubectl_with(&k, &["create", "configmap", "dup"], None)
+            .clone());
         let err = fails(s.kubectl_with(&k, &["create", "configmap", "dup"], None));
         assert!(err.contains(r#"configmaps "dup" already exists"#), "{err}");
         ok(s.kubectl_with(&k, &["delete", "configmap", "dup"], None));
         let bad = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: Bad_Name\n";
         let err = fails(s.kubectl_with(&k, &["create", "-f", "-"], Some(bad)));
-        assert!(err.contains("is invalid") && err.contains("metadata.name"), "{err}");
-        let err = fails(s.kubectl_with(&k, &["get", "pods", "--field-selector", "spec.bogus=x"], None));
-        assert!(err.contains("field label not supported: spec.bogus"), "{err}");
-        let err = fails(s.kubectl_with(&k, &["create", "configmap", "x", "-n", "missing-ns"], None));
-        assert!(err.contains(r#"namespaces "missing-ns" not found"#), "{err}");
+        assert!(
+            err.contains("is invalid") && err.contains("metadata.name"),
+            "{err}"
+        );
+        let err = fails(s.kubectl_with(
+            &k,
+            &["get", "pods", "--field-selector", "spec.bogus=x"],
+            None,
+        ));
+        assert!(
+            err.contains("field label not supported: spec.bogus"),
+            "{err}"
+        );
+        let err =
+            fails(s.kubectl_with(&k, &["create", "configmap", "x", "-n", "missing-ns"], None));
+        assert!(
+            err.contains(r#"namespaces "missing-ns" not found"#),
+            "{err}"
+        );
     }
 }
 
@@ -185,11 +324,23 @@ fn delete_forms() {
     let s = Server::start();
     for k in kubectls() {
         for i in 0..3 {
-            ok(s.kubectl_with(&k, &["create", "configmap", &format!("c{i}"), "--from-literal=a=b"], None));
+            ok(s.kubectl_with(
+                &k,
+                &[
+                    "create",
+                    "configmap",
+                    &format!("c{i}"),
+                    "--from-literal=a=b",
+                ],
+                None,
+            ));
         }
         ok(s.kubectl_with(&k, &["label", "configmap", "c0", "c1", "group=x"], None));
         let out = ok(s.kubectl_with(&k, &["delete", "configmap", "-l", "group=x"], None));
-        assert!(out.contains(r#"configmap "c0" deleted"#) && out.contains(r#"configmap "c1" deleted"#), "{out}");
+        assert!(
+            out.contains(r#"configmap "c0" deleted"#) && out.contains(r#"configmap "c1" deleted"#),
+            "{out}"
+        );
         let out = ok(s.kubectl_with(&k, &["delete", "configmap", "--all"], None));
         assert!(out.contains(r#"configmap "c2" deleted"#), "{out}");
         let left = ok(s.kubectl_with(&k, &["get", "configmaps", "-o", "name"], None));
@@ -204,6 +355,13 @@ fn objects_and_certificates_survive_restart() {
     let uid = ok(s.kubectl(&["get", "cm", "keep", "-o", "jsonpath={.metadata.uid}"]));
     let kubeconfig_before = std::fs::read_to_string(s.kubeconfig()).unwrap();
     s.restart();
-    assert_eq!(ok(s.kubectl(&["get", "cm", "keep", "-o", "jsonpath={.metadata.uid}"])), uid);
-    assert_eq!(std::fs::read_to_string(s.kubeconfig()).unwrap(), kubeconfig_before, "same certificates");
+    assert_eq!(
+        ok(s.kubectl(&["get", "cm", "keep", "-o", "jsonpath={.metadata.uid}"])),
+        uid
+    );
+    assert_eq!(
+        std::fs::read_to_string(s.kubeconfig()).unwrap(),
+        kubeconfig_before,
+        "same certificates"
+    );
 }

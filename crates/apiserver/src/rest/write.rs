@@ -11,6 +11,7 @@ use super::{Ctx, meta};
 use crate::admission;
 use crate::convert;
 use crate::errors::store_error;
+use crate::field_validation;
 use crate::http_util::{Body, add_warnings, object_response};
 use crate::object::{self, meta_str, set_meta, to_stored_bytes};
 use crate::render::{self, IncludeObject, Stored};
@@ -24,8 +25,38 @@ pub async fn create(ctx: &Ctx<'_>, body: Bytes) -> Result<Response<Body>, ApiErr
     let dry_run = ctx.query.dry_run()?;
     let mut obj = decode_object(&body, ctx.content_type.as_deref())?;
     check_type(&mut obj, &ctx.res.api_version(), &ctx.res.kind)?;
-    let (obj, rev, warnings) = create_object(ctx, obj, dry_run).await?;
+    let field_warnings = check_fields(ctx, &obj, Some(&body))?;
+    let (obj, rev, mut warnings) = create_object(ctx, obj, dry_run).await?;
+    warnings.splice(0..0, field_warnings);
     respond(ctx, 201, &obj, rev, &warnings)
+}
+
+/// Server-side field validation of a new object (and, for JSON bodies, duplicated fields).
+pub fn check_fields(
+    ctx: &Ctx<'_>,
+    obj: &Value,
+    body: Option<&Bytes>,
+) -> Result<Vec<String>, ApiError> {
+    let mode = field_validation::Mode::parse(ctx.query.get("fieldValidation"))?;
+    if mode == field_validation::Mode::Ignore {
+        return Ok(Vec::new());
+    }
+    let mut findings = field_validation::Findings::default();
+    if let Some(body) = body
+        && super::body::media_type(ctx.content_type.as_deref()) == "application/json"
+    {
+        field_validation::duplicate_fields(body, &mut findings);
+    }
+    let defs = ctx.srv.openapi.definitions();
+    field_validation::unknown_fields(obj, &defs, &ctx.res.definition, &mut findings);
+    // Upstream words a failed create/update decode this way; patches get the bare message.
+    let prefix = body.map(|_| {
+        format!(
+            "{} in version {:?} cannot be handled as a {}",
+            ctx.res.kind, ctx.res.version, ctx.res.kind
+        )
+    });
+    findings.resolve(mode, prefix.as_deref())
 }
 
 /// The create pipeline shared by POST and create-on-update: metadata, strategy, admission, store.
@@ -223,10 +254,13 @@ pub async fn guaranteed_update(
                 rev: current.mod_revision,
             },
         )?;
+        let mut field_warnings = Vec::new();
         let mut new = match &change {
             Change::Replace(obj) => obj.clone(),
             Change::Patch { patch_type, body } => {
-                super::patch::apply(ctx, *patch_type, &old, body)?
+                let patched = super::patch::apply(ctx, *patch_type, &old, body)?;
+                field_warnings = check_fields(ctx, &patched, None)?;
+                patched
             }
         };
         // A resourceVersion in the new object is a precondition on the current one.
@@ -258,6 +292,7 @@ pub async fn guaranteed_update(
             }
         }
         .map_err(|errs| meta::invalid(res, &new, &errs))?;
+        warnings.splice(0..0, field_warnings);
         let errs = meta::validate_update(res, &new, &old);
         if !errs.is_empty() {
             return Err(meta::invalid(res, &new, &errs));

@@ -58,7 +58,12 @@ impl Server {
             .arg("server")
             .arg("--data-dir")
             .arg(self.data_dir())
-            .args(["--https-port", &self.port.to_string(), "--bind-address", "127.0.0.1"])
+            .args([
+                "--https-port",
+                &self.port.to_string(),
+                "--bind-address",
+                "127.0.0.1",
+            ])
             .arg("--disable-agent")
             .args(&self.extra_args)
             .stdout(Stdio::null())
@@ -72,16 +77,26 @@ impl Server {
     fn wait_ready(&mut self) {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
-            if self.kubeconfig().exists() && std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
+            if self.kubeconfig().exists()
+                && std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok()
+            {
                 let out = self.kubectl(&["get", "--raw", "/readyz"]);
                 if out.status.success() {
                     return;
                 }
             }
-            if let Some(status) = self.child.as_mut().and_then(|c| c.try_wait().ok().flatten()) {
+            if let Some(status) = self
+                .child
+                .as_mut()
+                .and_then(|c| c.try_wait().ok().flatten())
+            {
                 panic!("server exited with {status}: {}", self.log());
             }
-            assert!(Instant::now() < deadline, "server not ready in 30s: {}", self.log());
+            assert!(
+                Instant::now() < deadline,
+                "server not ready in 30s: {}",
+                self.log()
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     }
@@ -126,7 +141,12 @@ impl Server {
                 use std::io::Write;
                 cmd.stdin(Stdio::piped());
                 let mut child = cmd.spawn().unwrap();
-                child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+                child
+                    .stdin
+                    .take()
+                    .unwrap()
+                    .write_all(input.as_bytes())
+                    .unwrap();
                 child.wait_with_output().unwrap()
             }
         }
@@ -198,7 +218,11 @@ pub fn ok(o: Output) -> String {
 /// Asserts failure and returns stderr.
 #[track_caller]
 pub fn fails(o: Output) -> String {
-    assert!(!o.status.success(), "command unexpectedly succeeded: {}", stdout(&o));
+    assert!(
+        !o.status.success(),
+        "command unexpectedly succeeded: {}",
+        stdout(&o)
+    );
     stderr(&o)
 }
 
