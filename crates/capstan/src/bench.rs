@@ -9,6 +9,30 @@ use clap::{Args, Subcommand};
 pub enum BenchCommand {
     /// Store throughput, latency, list and watch fan-out: embedded vs a real etcd, side by side.
     Store(StoreBench),
+    /// API server: pod creates/s, get/update/list latency, LIST of every pod, watch fan-out, RSS.
+    Apiserver(ApiBench),
+}
+
+#[derive(Args)]
+pub struct ApiBench {
+    /// Pods to create.
+    #[arg(long, default_value_t = 50_000)]
+    pods: usize,
+    /// Concurrent clients creating them.
+    #[arg(long, default_value_t = 64)]
+    clients: usize,
+    /// HTTP/2 connections the clients share.
+    #[arg(long, default_value_t = 8)]
+    connections: usize,
+    /// Watchers for the fan-out test.
+    #[arg(long, default_value_t = 1000)]
+    watchers: usize,
+    /// Samples for the get/update/list latencies.
+    #[arg(long, default_value_t = 2000)]
+    samples: usize,
+    /// Scratch directory (default: a temporary one, removed afterwards).
+    #[arg(long)]
+    dir: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -56,6 +80,17 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
             capstan_store::bench::run(opts)
                 .await
                 .map_err(anyhow::Error::msg)
+        }
+        BenchCommand::Apiserver(b) => {
+            crate::bench_api::run(crate::bench_api::ApiBenchOptions {
+                pods: b.pods,
+                clients: b.clients,
+                connections: b.connections,
+                watchers: b.watchers,
+                samples: b.samples,
+                dir: b.dir,
+            })
+            .await
         }
     }
 }

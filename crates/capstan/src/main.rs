@@ -1,6 +1,7 @@
 //! The `capstan` binary: wiring only. Each subcommand hands over to the crate that does the work.
 
 mod bench;
+mod bench_api;
 mod server;
 
 use clap::{Parser, Subcommand};

@@ -293,6 +293,10 @@ fn pod_defaults(obj: &mut Value) {
     {
         spec.insert("serviceAccountName".into(), json!("default"));
     }
+    // The deprecated alias always mirrors serviceAccountName in v1 (upstream's conversion).
+    if let Some(sa) = spec.get("serviceAccountName").cloned() {
+        spec.insert("serviceAccount".into(), sa);
+    }
     let tolerations = spec.entry("tolerations").or_insert_with(|| json!([]));
     if let Some(t) = tolerations.as_array_mut() {
         for key in [

@@ -16,7 +16,10 @@ use super::Ctx;
 use super::read::{Filters, parse_rv};
 use crate::http_util::{Body, Representation};
 use crate::render::{self, IncludeObject, Stored, TableOptions};
-use crate::watch_cache::{CacheEvent, EventType, WatchCache, WatchStart};
+use crate::state::ApiServer;
+use crate::watch_cache::{CacheEvent, CachedObject, EventType, WatchCache, WatchStart};
+use capstan_store::EventKind;
+use futures::StreamExt;
 
 const BOOKMARK_EVERY: Duration = Duration::from_secs(60);
 
@@ -84,8 +87,15 @@ pub async fn watch(ctx: &Ctx<'_>) -> Result<Response<Body>, ApiError> {
     ctx.srv.metrics.watch_opened();
     let srv = ctx.srv.clone();
     tokio::spawn(async move {
-        w.run(start, cache, timeout, send_initial, start_rev.unwrap_or(0))
-            .await;
+        if let WatchStart::TooOld { oldest } = start {
+            // Older than the cache remembers (e.g. the server restarted since): the store's own
+            // history may still reach back that far.
+            let requested = start_rev.unwrap_or(0);
+            w.run_from_store(&srv, requested, oldest, timeout).await;
+        } else {
+            w.run(start, cache, timeout, send_initial, start_rev.unwrap_or(0))
+                .await;
+        }
         srv.metrics.watch_closed();
     });
     let stream = futures::stream::unfold(rx, |mut rx| async move {
@@ -97,7 +107,7 @@ pub async fn watch(ctx: &Ctx<'_>) -> Result<Response<Body>, ApiError> {
         .status(200)
         .header(header::CONTENT_TYPE, "application/json")
         .header(header::CACHE_CONTROL, "no-cache, private")
-        .body(StreamBody::new(stream).boxed())
+        .body(BodyExt::boxed(StreamBody::new(stream)))
         .expect("valid response"))
 }
 
@@ -162,6 +172,93 @@ impl Watcher {
                     // from the last resourceVersion it saw.
                     Err(broadcast::error::RecvError::Lagged(_)) | Err(broadcast::error::RecvError::Closed) => return,
                 },
+            }
+        }
+    }
+
+    /// Follows the store directly from `requested` (used when the cache's window starts later).
+    async fn run_from_store(
+        &mut self,
+        srv: &ApiServer,
+        requested: i64,
+        oldest: i64,
+        timeout: Duration,
+    ) {
+        let mut stream = match srv.store.watch(&self.prefix, requested).await {
+            Ok(s) => s,
+            Err(_) => {
+                let _ = self
+                    .send_error(ApiError::too_old_resource_version(
+                        requested as u64,
+                        oldest as u64,
+                    ))
+                    .await;
+                return;
+            }
+        };
+        let selectable = self.res.strategy.selectable_fields();
+        let deadline = tokio::time::sleep(timeout);
+        tokio::pin!(deadline);
+        loop {
+            let next = tokio::select! {
+                _ = &mut deadline => return,
+                _ = self.tx.closed() => return,
+                n = stream.next() => n,
+            };
+            let event = match next {
+                Some(Ok(e)) => e,
+                Some(Err(capstan_store::StoreError::Compacted { compacted, .. })) => {
+                    let _ = self
+                        .send_error(ApiError::too_old_resource_version(
+                            requested as u64,
+                            compacted as u64,
+                        ))
+                        .await;
+                    return;
+                }
+                _ => return,
+            };
+            let rev = event.revision();
+            let prev = event.prev.map(|p| {
+                Arc::new(CachedObject::from_kv(
+                    p.key,
+                    p.value,
+                    p.mod_revision,
+                    selectable,
+                ))
+            });
+            let cache_event = match event.kind {
+                EventKind::Put => CacheEvent {
+                    kind: if prev.is_some() {
+                        EventType::Modified
+                    } else {
+                        EventType::Added
+                    },
+                    object: Arc::new(CachedObject::from_kv(
+                        event.kv.key,
+                        event.kv.value,
+                        rev,
+                        selectable,
+                    )),
+                    prev,
+                },
+                EventKind::Delete => match prev {
+                    Some(p) => CacheEvent {
+                        kind: EventType::Deleted,
+                        object: Arc::new(CachedObject::from_kv(
+                            p.key.clone(),
+                            p.bytes.clone(),
+                            rev,
+                            selectable,
+                        )),
+                        prev: Some(p),
+                    },
+                    None => continue,
+                },
+                EventKind::Progress => continue,
+            };
+            if self.send_event(&cache_event).await.is_err() {
+                return;
             }
         }
     }

@@ -97,7 +97,14 @@ pub async fn create_object(
     for attempt in 0.. {
         let name = meta_str(&stored, "name").to_owned();
         let key = res.key(meta_str(&stored, "namespace"), &name);
-        match ctx.srv.store.create(&key, to_stored_bytes(&stored)).await {
+        let bytes = match sized(to_stored_bytes(&stored)) {
+            Ok(b) => b,
+            Err(e) => {
+                admission::release_create(ctx.srv, res, &stored).await;
+                return Err(e);
+            }
+        };
+        match ctx.srv.store.create(&key, bytes).await {
             Ok(kv) => {
                 admission::after_create(ctx.srv, res, &stored).await;
                 return Ok((stored, kv.mod_revision, warnings));
@@ -339,10 +346,11 @@ pub async fn guaranteed_update(
                 Err(e) => return Err(store_error(e, res, &ctx.info.name)),
             }
         }
+        let bytes = sized(to_stored_bytes(&stored))?;
         match ctx
             .srv
             .store
-            .update(&key, to_stored_bytes(&stored), current.mod_revision)
+            .update(&key, bytes, current.mod_revision)
             .await
         {
             Ok(kv) => {
@@ -358,6 +366,19 @@ pub async fn guaranteed_update(
         }
     }
     Err(ApiError::optimistic_lock_conflict(&gr, &ctx.info.name))
+}
+
+/// The largest object the store accepts (etcd's default request limit).
+pub const MAX_OBJECT_BYTES: usize = 1536 * 1024;
+
+fn sized(bytes: Bytes) -> Result<Bytes, ApiError> {
+    if bytes.len() > MAX_OBJECT_BYTES {
+        return Err(ApiError::request_entity_too_large(&format!(
+            "the object is {} bytes, the limit is {MAX_OBJECT_BYTES}",
+            bytes.len()
+        )));
+    }
+    Ok(bytes)
 }
 
 /// Equal apart from resourceVersion (which is never stored).

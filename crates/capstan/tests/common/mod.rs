@@ -234,3 +234,111 @@ pub fn write_file(dir: &Path, name: &str, contents: &str) -> PathBuf {
     std::fs::write(&p, contents).unwrap();
     p
 }
+
+/// A raw HTTPS response.
+pub struct Raw {
+    pub status: u16,
+    pub body: String,
+    pub headers: String,
+}
+
+impl Raw {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+}
+
+impl Server {
+    /// Writes the admin client certificate and key (from the kubeconfig) for curl.
+    fn client_files(&self) -> (PathBuf, PathBuf, PathBuf) {
+        let dir = self.dir.path().join("curl");
+        let (ca, cert, key) = (
+            dir.join("ca.crt"),
+            dir.join("admin.crt"),
+            dir.join("admin.key"),
+        );
+        if !key.exists() {
+            std::fs::create_dir_all(&dir).unwrap();
+            let kc = std::fs::read_to_string(self.kubeconfig()).unwrap();
+            let field = |name: &str| {
+                let line = kc
+                    .lines()
+                    .find(|l| l.trim_start().starts_with(name))
+                    .unwrap();
+                let b64 = line.split_once(':').unwrap().1.trim();
+                decode_b64(b64)
+            };
+            std::fs::write(&ca, field("certificate-authority-data")).unwrap();
+            std::fs::write(&cert, field("client-certificate-data")).unwrap();
+            std::fs::write(&key, field("client-key-data")).unwrap();
+        }
+        (ca, cert, key)
+    }
+
+    /// A request with curl, authenticated as admin unless `anonymous`.
+    pub fn curl(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<(&str, &[u8])>,
+        anonymous: bool,
+    ) -> Raw {
+        let (ca, cert, key) = self.client_files();
+        let body_file = self.dir.path().join("curl-body");
+        let mut cmd = Command::new("curl");
+        cmd.args(["-sS", "-D", "-", "-X", method, "--cacert"])
+            .arg(&ca)
+            .arg(format!("https://127.0.0.1:{}{}", self.port, path));
+        if !anonymous {
+            cmd.arg("--cert").arg(&cert).arg("--key").arg(&key);
+        }
+        if let Some((content_type, data)) = body {
+            std::fs::write(&body_file, data).unwrap();
+            cmd.args([
+                "-H",
+                &format!("Content-Type: {content_type}"),
+                "--data-binary",
+            ])
+            .arg(format!("@{}", body_file.display()));
+        }
+        let out = cmd
+            .output()
+            .expect("curl is installed (scripts/setup-deps.sh)");
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        let (headers, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+        let status = headers
+            .lines()
+            .next()
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|c| c.parse().ok())
+            .unwrap_or_else(|| {
+                panic!(
+                    "no HTTP status from curl: {text} {}",
+                    String::from_utf8_lossy(&out.stderr)
+                )
+            });
+        Raw {
+            status,
+            body: body.to_owned(),
+            headers: headers.to_owned(),
+        }
+    }
+}
+
+fn decode_b64(s: &str) -> Vec<u8> {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = Vec::new();
+    let mut acc = 0u32;
+    let mut bits = 0;
+    for c in s.bytes().filter(|c| *c != b'=') {
+        let v = ALPHABET.iter().position(|a| *a == c).expect("base64") as u32;
+        acc = (acc << 6) | v;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    out
+}
