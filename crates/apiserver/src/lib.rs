@@ -12,6 +12,7 @@ mod errors;
 mod field_validation;
 mod handler;
 mod http_util;
+mod metered_store;
 mod metrics;
 mod object;
 mod openapi;
@@ -118,9 +119,11 @@ pub async fn start(config: Config) -> Result<Running> {
         .with_context(|| format!("cannot create data dir {}", config.data_dir.display()))?;
     let service_cidr = allocator::Ipv4Cidr::parse(&config.service_cidr)
         .map_err(|e| anyhow::anyhow!("--service-cidr: {e}"))?;
+    let metrics = Arc::new(metrics::Metrics::default());
     let store: DynStore = capstan_store::open(&config.store)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let store = metered_store::MeteredStore::wrap(store, metrics.clone());
 
     // Certificates.
     let pki = pki::Pki::load_or_create(&config.data_dir.join("tls"))?;
@@ -186,7 +189,13 @@ pub async fn start(config: Config) -> Result<Running> {
             .unwrap_or("1970-01-01T00:00:00Z")
             .to_owned(),
     };
-    let server = Arc::new(ApiServer::new(store.clone(), registry, allocators, version));
+    let server = Arc::new(ApiServer::new(
+        store.clone(),
+        registry,
+        allocators,
+        version,
+        metrics,
+    ));
     // OpenAPI documents take a moment to build; do it off the request path.
     let docs_server = server.clone();
     tokio::task::spawn_blocking(move || {

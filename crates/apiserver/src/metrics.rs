@@ -40,6 +40,7 @@ pub struct Metrics {
     requests: Mutex<BTreeMap<(String, String, u16), u64>>,
     latency: Mutex<BTreeMap<(String, String), Histogram>>,
     watches: AtomicI64,
+    store: Mutex<BTreeMap<&'static str, (Histogram, u64)>>,
 }
 
 impl Metrics {
@@ -56,6 +57,16 @@ impl Metrics {
                 .entry((verb.to_owned(), resource.to_owned()))
                 .or_default()
                 .observe(elapsed.as_secs_f64());
+        }
+    }
+
+    /// One store operation: its latency, and whether it failed.
+    pub fn observe_store(&self, op: &'static str, elapsed: Duration, ok: bool) {
+        let mut store = self.store.lock();
+        let entry = store.entry(op).or_default();
+        entry.0.observe(elapsed.as_secs_f64());
+        if !ok {
+            entry.1 += 1;
         }
     }
 
@@ -106,6 +117,28 @@ impl Metrics {
                 h.count
             );
         }
+        out.push_str("# HELP etcd_request_duration_seconds Store operation latency by operation.\n");
+        out.push_str("# TYPE etcd_request_duration_seconds histogram\n");
+        let store = self.store.lock();
+        for (op, (h, _)) in store.iter() {
+            let labels = format!("operation=\"{op}\"");
+            for (i, b) in BUCKETS.iter().enumerate() {
+                let _ = writeln!(
+                    out,
+                    "etcd_request_duration_seconds_bucket{{{labels},le=\"{b}\"}} {}",
+                    h.counts.get(i).copied().unwrap_or(0)
+                );
+            }
+            let _ = writeln!(out, "etcd_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}", h.count);
+            let _ = writeln!(out, "etcd_request_duration_seconds_sum{{{labels}}} {}", h.sum);
+            let _ = writeln!(out, "etcd_request_duration_seconds_count{{{labels}}} {}", h.count);
+        }
+        out.push_str("# HELP etcd_request_errors_total Failed store operations (including precondition failures).\n");
+        out.push_str("# TYPE etcd_request_errors_total counter\n");
+        for (op, (_, errors)) in store.iter() {
+            let _ = writeln!(out, "etcd_request_errors_total{{operation=\"{op}\"}} {errors}");
+        }
+        drop(store);
         out.push_str("# HELP apiserver_longrunning_requests Open watch requests.\n");
         out.push_str("# TYPE apiserver_longrunning_requests gauge\n");
         let _ = writeln!(

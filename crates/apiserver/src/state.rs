@@ -20,7 +20,7 @@ pub struct ApiServer {
     pub allocators: ServiceAllocators,
     pub version: VersionInfo,
     pub openapi: crate::openapi::OpenApiDocs,
-    pub metrics: crate::metrics::Metrics,
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 #[derive(Clone, Debug)]
@@ -38,6 +38,7 @@ impl ApiServer {
         registry: Registry,
         allocators: ServiceAllocators,
         version: VersionInfo,
+        metrics: Arc<crate::metrics::Metrics>,
     ) -> ApiServer {
         let openapi = crate::openapi::OpenApiDocs::new(&registry);
         ApiServer {
@@ -47,7 +48,7 @@ impl ApiServer {
             allocators,
             version,
             openapi,
-            metrics: crate::metrics::Metrics::default(),
+            metrics,
         }
     }
 
