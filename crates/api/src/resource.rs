@@ -84,6 +84,9 @@ pub struct ResourceInfo {
     /// DELETE answers with the deleted object rather than a Status (upstream `ReturnDeletedObject`).
     pub return_deleted_object: bool,
     pub name_rule: NameRule,
+    /// Clients may set status when they create an object (nodes register with theirs); for every
+    /// other resource with a status subresource, status starts empty.
+    pub status_on_create: bool,
 }
 
 impl std::fmt::Debug for ResourceInfo {

@@ -7,7 +7,8 @@ use std::time::Instant;
 use async_trait::async_trait;
 use bytes::Bytes;
 use capstan_store::{
-    DynStore, GetResponse, KeyValue, ListRequest, ListResponse, Result, Revision, Store, WatchStream,
+    DynStore, GetResponse, KeyValue, ListRequest, ListResponse, Result, Revision, Store,
+    WatchStream,
 };
 
 use crate::metrics::Metrics;

@@ -117,7 +117,9 @@ impl Metrics {
                 h.count
             );
         }
-        out.push_str("# HELP etcd_request_duration_seconds Store operation latency by operation.\n");
+        out.push_str(
+            "# HELP etcd_request_duration_seconds Store operation latency by operation.\n",
+        );
         out.push_str("# TYPE etcd_request_duration_seconds histogram\n");
         let store = self.store.lock();
         for (op, (h, _)) in store.iter() {
@@ -129,14 +131,29 @@ impl Metrics {
                     h.counts.get(i).copied().unwrap_or(0)
                 );
             }
-            let _ = writeln!(out, "etcd_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}", h.count);
-            let _ = writeln!(out, "etcd_request_duration_seconds_sum{{{labels}}} {}", h.sum);
-            let _ = writeln!(out, "etcd_request_duration_seconds_count{{{labels}}} {}", h.count);
+            let _ = writeln!(
+                out,
+                "etcd_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}",
+                h.count
+            );
+            let _ = writeln!(
+                out,
+                "etcd_request_duration_seconds_sum{{{labels}}} {}",
+                h.sum
+            );
+            let _ = writeln!(
+                out,
+                "etcd_request_duration_seconds_count{{{labels}}} {}",
+                h.count
+            );
         }
         out.push_str("# HELP etcd_request_errors_total Failed store operations (including precondition failures).\n");
         out.push_str("# TYPE etcd_request_errors_total counter\n");
         for (op, (_, errors)) in store.iter() {
-            let _ = writeln!(out, "etcd_request_errors_total{{operation=\"{op}\"}} {errors}");
+            let _ = writeln!(
+                out,
+                "etcd_request_errors_total{{operation=\"{op}\"}} {errors}"
+            );
         }
         drop(store);
         out.push_str("# HELP apiserver_longrunning_requests Open watch requests.\n");

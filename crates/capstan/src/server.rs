@@ -77,17 +77,27 @@ pub async fn run(args: ServerArgs) -> Result<()> {
             "--datastore-cafile/--datastore-certfile/--datastore-keyfile need --datastore-endpoint"
         );
     }
-    let _ = (
-        args.disable_agent,
-        args.disable_scheduler,
-        args.cluster_cidr,
-    );
+    let _ = (args.disable_scheduler, args.cluster_cidr);
+    let data_dir = config.data_dir.clone();
     let running = capstan_apiserver::start(config).await?;
+    // Controllers are API clients like any other: they use a kubeconfig, never the store.
+    let ca = std::fs::read_to_string(data_dir.join("tls").join("ca.crt"))?;
+    let controllers = capstan_controllers::ControllerConfig::new(running.kubeconfig.clone(), ca);
+    tokio::spawn(async move {
+        if let Err(e) = capstan_controllers::run(controllers).await {
+            tracing::error!(error = %e, "controllers stopped");
+        }
+    });
     eprintln!(
-        "capstan API server listening on https://{}\nTo use kubectl:\n  export KUBECONFIG={}\n  kubectl get nodes",
+        "capstan API server listening on https://{}\nTo use kubectl:\n  export KUBECONFIG={}\n  kubectl get namespaces",
         running.addr,
         running.kubeconfig.display()
     );
+    if !args.disable_agent {
+        eprintln!(
+            "note: this build has no node agent yet (pods are scheduled nowhere); the control plane runs alone"
+        );
+    }
     running.wait().await;
     Ok(())
 }

@@ -343,8 +343,12 @@ fn delete_forms() {
         );
         let out = ok(s.kubectl_with(&k, &["delete", "configmap", "--all"], None));
         assert!(out.contains(r#"configmap "c2" deleted"#), "{out}");
+        // (kube-root-ca.crt is the root CA publisher's and comes back; ours are gone.)
         let left = ok(s.kubectl_with(&k, &["get", "configmaps", "-o", "name"], None));
-        assert!(left.trim().is_empty(), "{left}");
+        assert!(
+            !left.lines().any(|l| l.starts_with("configmap/c")),
+            "{left}"
+        );
     }
 }
 
@@ -364,4 +368,52 @@ fn objects_and_certificates_survive_restart() {
         kubeconfig_before,
         "same certificates"
     );
+}
+
+#[test]
+fn deleting_a_namespace_deletes_its_contents() {
+    let s = Server::start();
+    for (i, k) in kubectls().iter().enumerate() {
+        let ns = format!("gone{i}");
+        ok(s.kubectl_with(k, &["create", "namespace", &ns], None));
+        ok(s.kubectl_with(k, &["create", "configmap", "a", "-n", &ns], None));
+        ok(s.kubectl_with(
+            k,
+            &["create", "deployment", "d", "--image=nginx", "-n", &ns],
+            None,
+        ));
+        // The controllers fill new namespaces in.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        loop {
+            let sa = s.kubectl_with(k, &["get", "serviceaccount", "default", "-n", &ns], None);
+            let ca = s.kubectl_with(
+                k,
+                &["get", "configmap", "kube-root-ca.crt", "-n", &ns],
+                None,
+            );
+            if sa.status.success() && ca.status.success() {
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "default ServiceAccount and root CA never appeared"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+        let out = ok(s.kubectl_with(k, &["delete", "namespace", &ns, "--timeout=60s"], None));
+        assert!(
+            out.contains(&format!("namespace \"{ns}\" deleted")),
+            "{out}"
+        );
+        assert!(fails(s.kubectl_with(k, &["get", "namespace", &ns], None)).contains("not found"));
+        let leftovers = ok(s.kubectl_with(
+            k,
+            &["get", "configmaps,deployments", "-A", "-o", "name"],
+            None,
+        ));
+        let err = fails(s.kubectl_with(k, &["get", "configmap", "a", "-n", &ns], None));
+        assert!(err.contains("not found"), "{err} {leftovers}");
+    }
+    let err = fails(s.kubectl(&["delete", "namespace", "kube-system"]));
+    assert!(err.contains("this namespace may not be deleted"), "{err}");
 }

@@ -24,7 +24,6 @@ use serde::de::DeserializeOwned;
 use crate::resource::{ALL_VERBS, NameRule, ResourceInfo, Subresource};
 use crate::strategy::{Strategy, Typed, TypedStrategy};
 
-
 /// Namespaced or cluster-scoped, from k8s-openapi's scope marker.
 pub trait ScopeInfo {
     const NAMESPACED: bool;
@@ -67,6 +66,7 @@ where
         create_on_update: false,
         return_deleted_object: false,
         name_rule: NameRule::Subdomain,
+        status_on_create: false,
     })
 }
 
@@ -141,6 +141,11 @@ impl Def {
     pub(crate) fn stored_as(mut self, group: &str, resource: &str, version: &str) -> Self {
         self.0.storage = GroupResource::new(group, resource);
         self.0.storage_version = version.into();
+        self
+    }
+
+    pub(crate) fn status_on_create(mut self) -> Self {
+        self.0.status_on_create = true;
         self
     }
 

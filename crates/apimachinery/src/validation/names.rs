@@ -58,7 +58,7 @@ pub fn regex_error(msg: &str, fmt: &str, examples: &[&str]) -> String {
     let listed: Vec<String> = examples.iter().map(|e| format!("'{e}', ")).collect();
     format!(
         "{msg} (e.g. {}regex used for validation is '{fmt}')",
-        listed.join("or ")
+        listed.join(" or ")
     )
 }
 

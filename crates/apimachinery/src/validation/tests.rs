@@ -27,7 +27,7 @@ fn regex_error_format() {
     );
     assert_eq!(
         regex_error("msg", "fmt", &["a", "b"]),
-        "msg (e.g. 'a', or 'b', regex used for validation is 'fmt')"
+        "msg (e.g. 'a',  or 'b', regex used for validation is 'fmt')"
     );
 }
 
@@ -92,7 +92,7 @@ fn dns1035_labels() {
     for ok in ["a", "ab", "a-1", "a--1--2--b"] {
         assert!(is_dns1035_label(ok).is_empty(), "{ok}");
     }
-    let msg = "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name', or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')";
+    let msg = "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')";
     for bad in ["0", "01", "1a", "A", "a-", "a.b", ""] {
         assert_eq!(is_dns1035_label(bad), vec![msg.to_string()], "{bad}");
     }
@@ -135,7 +135,7 @@ fn qualified_names() {
     ] {
         assert!(!is_qualified_name(bad).is_empty(), "{bad}");
     }
-    let name_msg = "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName', or 'my.name', or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')";
+    let name_msg = "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')";
     assert_eq!(is_qualified_name("a-"), vec![name_msg.to_string()]);
     assert_eq!(
         is_qualified_name(""),
@@ -174,7 +174,7 @@ fn label_values() {
     ] {
         assert!(is_valid_label_value(ok).is_empty(), "{ok}");
     }
-    let msg = "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue', or 'my_value', or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')";
+    let msg = "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')";
     for bad in [
         "nospecialchars%^=@",
         "Tama-nui-te-rā.is.Māori.sun",
@@ -196,7 +196,7 @@ fn label_values() {
 fn identifiers_and_misc() {
     assert!(is_c_identifier("my_name").is_empty());
     assert!(is_c_identifier("_a1").is_empty());
-    assert_eq!(is_c_identifier("1a"), vec!["a valid C identifier must start with alphabetic character or '_', followed by a string of alphanumeric characters or '_' (e.g. 'my_name', or 'MY_NAME', or 'MyName', regex used for validation is '[A-Za-z_][A-Za-z0-9_]*')".to_string()]);
+    assert_eq!(is_c_identifier("1a"), vec!["a valid C identifier must start with alphabetic character or '_', followed by a string of alphanumeric characters or '_' (e.g. 'my_name',  or 'MY_NAME',  or 'MyName', regex used for validation is '[A-Za-z_][A-Za-z0-9_]*')".to_string()]);
     assert!(!is_c_identifier("").is_empty());
 
     for ok in [
@@ -212,7 +212,7 @@ fn identifiers_and_misc() {
     ] {
         assert!(is_env_var_name(ok).is_empty(), "{ok}");
     }
-    assert_eq!(is_env_var_name("1ABC"), vec!["a valid environment variable name must consist of alphabetic characters, digits, '_', '-', or '.', and must not start with a digit (e.g. 'my.env-name', or 'MY_ENV.NAME', or 'MyEnvName1', regex used for validation is '[-._a-zA-Z][-._a-zA-Z0-9]*')".to_string()]);
+    assert_eq!(is_env_var_name("1ABC"), vec!["a valid environment variable name must consist of alphabetic characters, digits, '_', '-',  or '.', and must not start with a digit (e.g. 'my.env-name',  or 'MY_ENV.NAME',  or 'MyEnvName1', regex used for validation is '[-._a-zA-Z][-._a-zA-Z0-9]*')".to_string()]);
     assert_eq!(is_env_var_name("."), vec!["must not be '.'".to_string()]);
     assert_eq!(is_env_var_name(".."), vec!["must not be '..'".to_string()]);
     assert_eq!(
@@ -288,7 +288,7 @@ fn identifiers_and_misc() {
     assert!(is_valid_percent("0%").is_empty());
     assert!(is_valid_percent("100%").is_empty());
     for bad in ["", "0", "%", "a%", "1.5%", "-1%", " 1%"] {
-        assert_eq!(is_valid_percent(bad), vec!["a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%', or '93%', regex used for validation is '[0-9]+%')".to_string()], "{bad}");
+        assert_eq!(is_valid_percent(bad), vec!["a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')".to_string()], "{bad}");
     }
     assert!(is_http_header_name("X-Header-Name").is_empty());
     assert_eq!(is_http_header_name("X_Header"), vec!["a valid HTTP header must consist of alphanumeric characters or '-' (e.g. 'X-Header-Name', regex used for validation is '[-A-Za-z0-9]+')".to_string()]);

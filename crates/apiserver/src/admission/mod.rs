@@ -32,7 +32,6 @@ pub async fn admit_create(
         namespace_lifecycle(srv, res, obj).await?;
     }
     match (res.group.as_str(), res.plural.as_str()) {
-        ("", "namespaces") => namespace_defaults(obj),
         ("", "pods") => {
             pod_priority(srv, res, obj).await?;
             pod_defaults(obj);
@@ -184,24 +183,6 @@ async fn namespace_lifecycle(
         ));
     }
     Ok(())
-}
-
-fn namespace_defaults(obj: &mut Value) {
-    if let Value::Object(m) = obj {
-        let spec = m.entry("spec").or_insert_with(|| json!({}));
-        if let Some(s) = spec.as_object_mut() {
-            s.insert("finalizers".into(), json!(["kubernetes"]));
-        }
-        m.insert("status".into(), json!({"phase": "Active"}));
-    }
-    // Upstream labels every namespace with its own name.
-    let name = name(obj).to_owned();
-    let labels = crate::object::meta_mut(obj)
-        .entry("labels")
-        .or_insert_with(|| json!({}));
-    if let Some(l) = labels.as_object_mut() {
-        l.insert("kubernetes.io/metadata.name".into(), json!(name));
-    }
 }
 
 /// The priority classes every cluster has.

@@ -63,7 +63,7 @@ pub fn before_create(res: &ResourceInfo, obj: &mut Value) -> Result<(), ApiError
     } else {
         m.remove("generation");
     }
-    if res.has_status() {
+    if res.has_status() && !res.status_on_create {
         generic::reset_status(obj);
     }
     Ok(())

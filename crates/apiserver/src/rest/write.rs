@@ -326,6 +326,7 @@ pub async fn guaranteed_update(
         // An object being deleted whose last finalizer just went is deleted now.
         if object::is_deleting(&stored)
             && object::finalizers(&stored).is_empty()
+            && !admission::pending_finalization(res, &stored)
             && stored
                 .pointer("/metadata/deletionGracePeriodSeconds")
                 .and_then(Value::as_i64)

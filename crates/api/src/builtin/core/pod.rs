@@ -1,35 +1,276 @@
-//! Pods and the pod spec every workload embeds: defaulting and validation.
+//! Pods (upstream pkg/registry/core/pod/strategy.go, SetDefaults_Pod, ValidatePodCreate) and
+//! the public pod-template helpers every workload uses.
 
-use capstan_apimachinery::validation::is_dns1123_label;
+use capstan_apimachinery::validation::{is_dns1123_label, validate_annotations, validate_labels};
 use capstan_apimachinery::{ErrorList, FieldError, Path};
-use k8s_openapi::api::core::v1::{Container, Pod, PodSpec, PodStatus, PodTemplateSpec};
+use k8s_openapi::api::core::v1::{
+    HostIP, Pod, PodCondition, PodIP, PodSpec, PodStatus, PodTemplateSpec,
+};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, LabelSelectorRequirement};
 
-use crate::strategy::{SelectableField, TypedStrategy};
+use super::common::s;
+use super::pod_containers::validate_image_whitespace;
+use super::podspec::{SpecOptions, validate_pod_annotations, validate_spec};
+use super::resources::compute_qos;
+use crate::strategy::{SelectableField, TypedStrategy, Warnings};
 
-use super::super::fields::POD_FIELDS;
+pub use super::container::default_pull_policy;
+pub use super::podspec::default_pod_spec;
 
 pub struct PodStrategy;
 
+/// Upstream pod ToSelectableFields.
+pub const POD_FIELDS: &[SelectableField] = &[
+    SelectableField::string("spec.nodeName", "/spec/nodeName"),
+    SelectableField::string("spec.restartPolicy", "/spec/restartPolicy"),
+    SelectableField::string("spec.schedulerName", "/spec/schedulerName"),
+    SelectableField::string("spec.serviceAccountName", "/spec/serviceAccountName"),
+    SelectableField::boolean("spec.hostNetwork", "/spec/hostNetwork"),
+    SelectableField::string("status.phase", "/status/phase"),
+    SelectableField::string("status.podIP", "/status/podIP"),
+    SelectableField::string("status.nominatedNodeName", "/status/nominatedNodeName"),
+];
+
+/// Upstream SetDefaults_Pod on top of the pod spec's defaults: requests default to limits,
+/// service links are enabled, host networking exposes container ports on the host.
+pub fn default_pod(pod: &mut Pod) {
+    let Some(spec) = pod.spec.as_mut() else {
+        return;
+    };
+    default_pod_spec(spec);
+    for c in spec
+        .containers
+        .iter_mut()
+        .chain(spec.init_containers.iter_mut().flatten())
+    {
+        let Some(r) = c.resources.as_mut() else {
+            continue;
+        };
+        let Some(limits) = r.limits.clone().filter(|l| !l.is_empty()) else {
+            continue;
+        };
+        let requests = r.requests.get_or_insert_with(Default::default);
+        for (k, v) in limits {
+            requests.entry(k).or_insert(v);
+        }
+    }
+    spec.enable_service_links.get_or_insert(true);
+    if spec.host_network == Some(true) {
+        for c in spec
+            .containers
+            .iter_mut()
+            .chain(spec.init_containers.iter_mut().flatten())
+        {
+            for p in c.ports.iter_mut().flatten() {
+                if p.host_port.unwrap_or(0) == 0 {
+                    p.host_port = Some(p.container_port);
+                }
+            }
+        }
+    }
+    if let Some(st) = pod.status.as_mut() {
+        sync_status_ips(st);
+    }
+}
+
+/// The v1 singular and plural IP fields mirror each other, as upstream's conversion makes them.
+fn sync_status_ips(st: &mut PodStatus) {
+    let pod_ips = st.pod_ips.get_or_insert_with(Vec::new);
+    if pod_ips.is_empty() && !s(&st.pod_ip).is_empty() {
+        pod_ips.push(PodIP {
+            ip: s(&st.pod_ip).to_string(),
+        });
+    }
+    if let Some(first) = pod_ips.first() {
+        st.pod_ip = Some(first.ip.clone());
+    }
+    if pod_ips.is_empty() {
+        st.pod_ips = None;
+    }
+    let host_ips = st.host_ips.get_or_insert_with(Vec::new);
+    if host_ips.is_empty() && !s(&st.host_ip).is_empty() {
+        host_ips.push(HostIP {
+            ip: s(&st.host_ip).to_string(),
+        });
+    }
+    if let Some(first) = host_ips.first() {
+        st.host_ip = Some(first.ip.clone());
+    }
+    if host_ips.is_empty() {
+        st.host_ips = None;
+    }
+}
+
+/// Upstream mutatePodAffinity: matchLabelKeys / mismatchLabelKeys become selector terms
+/// built from the pod's own labels.
+fn apply_match_label_keys(pod: &mut Pod) {
+    let labels = pod.metadata.labels.clone().unwrap_or_default();
+    let Some(a) = pod.spec.as_mut().and_then(|s| s.affinity.as_mut()) else {
+        return;
+    };
+    let merge = |t: &mut k8s_openapi::api::core::v1::PodAffinityTerm| {
+        let Some(sel) = t.label_selector.as_mut() else {
+            return;
+        };
+        add_keys(
+            sel,
+            t.match_label_keys.as_deref().unwrap_or(&[]),
+            "In",
+            &labels,
+        );
+        add_keys(
+            sel,
+            t.mismatch_label_keys.as_deref().unwrap_or(&[]),
+            "NotIn",
+            &labels,
+        );
+    };
+    for pa in [a.pod_affinity.as_mut().map(|p| {
+        (
+            &mut p.required_during_scheduling_ignored_during_execution,
+            &mut p.preferred_during_scheduling_ignored_during_execution,
+        )
+    })]
+    .into_iter()
+    .chain([a.pod_anti_affinity.as_mut().map(|p| {
+        (
+            &mut p.required_during_scheduling_ignored_during_execution,
+            &mut p.preferred_during_scheduling_ignored_during_execution,
+        )
+    })])
+    .flatten()
+    {
+        for t in pa.1.iter_mut().flatten() {
+            merge(&mut t.pod_affinity_term);
+        }
+        for t in pa.0.iter_mut().flatten() {
+            merge(t);
+        }
+    }
+}
+
+fn add_keys(
+    sel: &mut LabelSelector,
+    keys: &[String],
+    op: &str,
+    labels: &std::collections::BTreeMap<String, String>,
+) {
+    for k in keys {
+        if let Some(v) = labels.get(k) {
+            sel.match_expressions
+                .get_or_insert_with(Vec::new)
+                .push(LabelSelectorRequirement {
+                    key: k.clone(),
+                    operator: op.into(),
+                    values: Some(vec![v.clone()]),
+                });
+        }
+    }
+}
+
 impl TypedStrategy<Pod> for PodStrategy {
     fn prepare_for_create(&self, pod: &mut Pod) {
-        pod.status = Some(PodStatus {
+        // Defaults run again after this; running them first lets the QoS class see the
+        // requests that default to limits, as upstream (which defaults on decoding) does.
+        default_pod(pod);
+        let mut status = PodStatus {
             phase: Some("Pending".into()),
-            qos_class: None,
+            qos_class: Some(compute_qos(pod).into()),
             ..Default::default()
-        });
+        };
+        let gated = pod
+            .spec
+            .as_ref()
+            .is_some_and(|s| s.scheduling_gates.as_ref().is_some_and(|g| !g.is_empty()));
+        if gated {
+            status.conditions = Some(vec![PodCondition {
+                type_: "PodScheduled".into(),
+                status: "False".into(),
+                reason: Some("SchedulingGated".into()),
+                message: Some("Scheduling is blocked due to non-empty scheduling gates".into()),
+                last_transition_time: super::common::now(),
+                ..Default::default()
+            }]);
+        }
+        pod.status = Some(status);
+        apply_match_label_keys(pod);
     }
 
     fn default(&self, pod: &mut Pod) {
-        if let Some(spec) = pod.spec.as_mut() {
-            default_pod_spec(spec);
-        }
+        default_pod(pod);
     }
 
     fn validate(&self, pod: &Pod) -> ErrorList {
-        match &pod.spec {
-            Some(spec) => validate_pod_spec(spec, &Path::new("spec")),
-            None => vec![FieldError::required(&Path::new("spec"), "")],
+        let spec_path = Path::new("spec");
+        let spec = pod.spec.clone().unwrap_or_default();
+        let mut errs = validate_pod_metadata_and_spec(pod, &spec);
+        if spec
+            .ephemeral_containers
+            .as_ref()
+            .is_some_and(|e| !e.is_empty())
+        {
+            errs.push(FieldError::forbidden(
+                &spec_path.child("ephemeralContainers"),
+                "cannot be set on create",
+            ));
         }
+        let gated = spec
+            .scheduling_gates
+            .as_ref()
+            .is_some_and(|g| !g.is_empty());
+        if !s(&spec.node_name).is_empty() && gated {
+            errs.push(FieldError::forbidden(
+                &spec_path.child("nodeName"),
+                "cannot be set until all schedulingGates have been cleared",
+            ));
+        }
+        errs
+    }
+
+    /// Warnings on create only: upstream skips them on updates, which are recognised by the
+    /// resourceVersion the API server sets before running the strategy.
+    fn warnings(&self, pod: &Pod) -> Warnings {
+        if !s(&pod.metadata.resource_version).is_empty() {
+            return Vec::new();
+        }
+        let mut w = Vec::new();
+        let msgs = is_dns1123_label(s(&pod.metadata.name));
+        if !msgs.is_empty() {
+            w.push(format!(
+                "metadata.name: this is used in the Pod's hostname, which can result in surprising behavior; a DNS label is recommended: [{}]",
+                msgs.join(" ")
+            ));
+        }
+        if let Some(spec) = &pod.spec {
+            w.extend(super::pod_warnings::spec_warnings(
+                None,
+                spec,
+                &pod.metadata,
+            ));
+        }
+        w
+    }
+
+    fn prepare_for_update(&self, pod: &mut Pod, old: &Pod) {
+        pod.status = old.status.clone();
+    }
+
+    fn validate_update(&self, pod: &Pod, old: &Pod) -> ErrorList {
+        super::pod_update::validate_pod_update(pod, old)
+    }
+
+    fn prepare_for_status_update(&self, pod: &mut Pod, old: &Pod) {
+        pod.spec = old.spec.clone();
+        let old_qos = old.status.as_ref().and_then(|st| st.qos_class.clone());
+        if let Some(st) = pod.status.as_mut()
+            && s(&st.qos_class).is_empty()
+        {
+            st.qos_class = old_qos;
+        }
+    }
+
+    fn validate_status_update(&self, pod: &Pod, old: &Pod) -> ErrorList {
+        super::pod_update::validate_pod_status_update(pod, old)
     }
 
     fn selectable_fields(&self) -> &'static [SelectableField] {
@@ -37,75 +278,31 @@ impl TypedStrategy<Pod> for PodStrategy {
     }
 }
 
-/// SetDefaults for a PodSpec and its containers (upstream pkg/apis/core/v1/defaults.go).
-pub fn default_pod_spec(spec: &mut PodSpec) {
-    spec.restart_policy.get_or_insert_with(|| "Always".into());
-    spec.dns_policy.get_or_insert_with(|| "ClusterFirst".into());
-    spec.scheduler_name
-        .get_or_insert_with(|| "default-scheduler".into());
-    spec.termination_grace_period_seconds.get_or_insert(30);
-    spec.security_context.get_or_insert_with(Default::default);
-    spec.enable_service_links.get_or_insert(true);
-    for c in spec.init_containers.iter_mut().flatten() {
-        default_container(c);
-    }
-    for c in &mut spec.containers {
-        default_container(c);
-    }
-}
-
-fn default_container(c: &mut Container) {
-    c.termination_message_path
-        .get_or_insert_with(|| "/dev/termination-log".into());
-    c.termination_message_policy
-        .get_or_insert_with(|| "File".into());
-    if c.image_pull_policy.is_none() {
-        c.image_pull_policy = Some(default_pull_policy(c.image.as_deref().unwrap_or("")).into());
-    }
-    c.resources.get_or_insert_with(Default::default);
-    for p in c.ports.iter_mut().flatten() {
-        p.protocol.get_or_insert_with(|| "TCP".into());
-    }
-}
-
-/// Always for `:latest` or untagged images, IfNotPresent otherwise.
-pub fn default_pull_policy(image: &str) -> &'static str {
-    let without_digest = image.split('@').next().unwrap_or(image);
-    let last = without_digest.rsplit('/').next().unwrap_or(without_digest);
-    match last.split_once(':') {
-        Some((_, tag)) if tag != "latest" => "IfNotPresent",
-        _ if image.contains('@') => "IfNotPresent",
-        _ => "Always",
-    }
-}
-
-/// Validation of a PodSpec (upstream ValidatePodSpec).
-pub fn validate_pod_spec(spec: &PodSpec, path: &Path) -> ErrorList {
-    let mut errs = Vec::new();
-    let containers = path.child("containers");
-    if spec.containers.is_empty() {
-        errs.push(FieldError::required(&containers, ""));
-    }
-    let mut names = std::collections::HashSet::new();
-    let init = spec.init_containers.iter().flatten().map(|c| (c, path.child("initContainers")));
-    let main = spec.containers.iter().map(|c| (c, containers.clone()));
-    let mut index = std::collections::HashMap::<String, usize>::new();
-    for (c, list) in init.chain(main) {
-        let i = index.entry(list.to_string()).or_insert(0);
-        let p = list.index(*i);
-        *i += 1;
-        if c.name.is_empty() {
-            errs.push(FieldError::required(&p.child("name"), ""));
-        } else {
-            for msg in is_dns1123_label(&c.name) {
-                errs.push(FieldError::invalid(&p.child("name"), c.name.as_str(), &msg));
-            }
-            if !names.insert(c.name.clone()) {
-                errs.push(FieldError::duplicate(&p.child("name"), c.name.as_str()));
-            }
-        }
-        if c.image.as_deref().unwrap_or("").trim().is_empty() {
-            errs.push(FieldError::required(&p.child("image"), ""));
+/// Upstream validatePodMetadataAndSpec (metadata itself is validated by the API server).
+pub(super) fn validate_pod_metadata_and_spec(pod: &Pod, spec: &PodSpec) -> ErrorList {
+    let spec_path = Path::new("spec");
+    let mut errs = validate_pod_annotations(
+        &pod.metadata,
+        spec,
+        &Path::new("metadata").child("annotations"),
+    );
+    let opts = SpecOptions {
+        for_pod: true,
+        pod_name: pod.metadata.name.as_deref(),
+    };
+    errs.extend(validate_spec(spec, opts, &spec_path));
+    for (list, field) in [
+        (spec.containers.as_slice(), "containers"),
+        (
+            spec.init_containers.as_deref().unwrap_or(&[]),
+            "initContainers",
+        ),
+    ] {
+        for (i, c) in list.iter().enumerate() {
+            errs.extend(validate_image_whitespace(
+                c,
+                &spec_path.child(field).index(i),
+            ));
         }
     }
     errs
@@ -113,29 +310,54 @@ pub fn validate_pod_spec(spec: &PodSpec, path: &Path) -> ErrorList {
 
 /// Defaults of a pod template (workloads embed one).
 pub fn default_pod_template_spec(t: &mut PodTemplateSpec) {
-    if let Some(spec) = t.spec.as_mut() {
-        default_pod_spec(spec);
-    }
+    default_pod_spec(t.spec.get_or_insert_with(Default::default));
 }
 
-/// Validation of a pod template (upstream ValidatePodTemplateSpec).
+/// Upstream ValidatePodSpec for a spec embedded in a template.
+pub fn validate_pod_spec(spec: &PodSpec, path: &Path) -> ErrorList {
+    validate_spec(spec, SpecOptions::default(), path)
+}
+
+/// Upstream ValidatePodTemplateSpec: `path` is the template's (e.g. `spec.template`).
 pub fn validate_pod_template_spec(t: &PodTemplateSpec, path: &Path) -> ErrorList {
+    let meta = t.metadata.clone().unwrap_or_default();
+    let spec = t.spec.clone().unwrap_or_default();
+    let mut errs = validate_labels(
+        meta.labels.as_ref().unwrap_or(&Default::default()),
+        &path.child("labels"),
+    );
+    errs.extend(validate_annotations(
+        meta.annotations.as_ref().unwrap_or(&Default::default()),
+        &path.child("annotations"),
+    ));
+    errs.extend(validate_pod_annotations(
+        &meta,
+        &spec,
+        &path.child("annotations"),
+    ));
+    errs.extend(validate_pod_spec(&spec, &path.child("spec")));
+    if spec
+        .ephemeral_containers
+        .as_ref()
+        .is_some_and(|e| !e.is_empty())
+    {
+        errs.push(FieldError::forbidden(
+            &path.child("spec").child("ephemeralContainers"),
+            "ephemeral containers not allowed in pod template",
+        ));
+    }
+    errs
+}
+
+/// Upstream GetWarningsForPodTemplate: `path` is the template's (e.g. `spec.template`).
+pub fn pod_template_warnings(t: &PodTemplateSpec, path: &Path) -> Warnings {
+    let meta = t.metadata.clone().unwrap_or_default();
     match &t.spec {
-        Some(spec) => validate_pod_spec(spec, &path.child("spec")),
-        None => vec![FieldError::required(&path.child("spec"), "")],
+        Some(spec) => super::pod_warnings::spec_warnings(Some(path), spec, &meta),
+        None => Vec::new(),
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn pull_policy_defaults() {
-        assert_eq!(default_pull_policy("nginx"), "Always");
-        assert_eq!(default_pull_policy("nginx:latest"), "Always");
-        assert_eq!(default_pull_policy("nginx:1.25"), "IfNotPresent");
-        assert_eq!(default_pull_policy("registry:5000/nginx"), "Always");
-        assert_eq!(default_pull_policy("nginx@sha256:abc"), "IfNotPresent");
-    }
-}
+#[path = "pod_tests.rs"]
+mod tests;

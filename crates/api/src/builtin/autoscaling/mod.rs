@@ -1,15 +1,21 @@
 //! autoscaling v2 (stored) and v1 (converted) HorizontalPodAutoscalers.
 
-use k8s_openapi::api::autoscaling::{v1, v2};
+mod metrics;
+mod v1;
+mod v2;
+
+use k8s_openapi::api::autoscaling::{v1 as autoscaling_v1, v2 as autoscaling_v2};
 
 use super::{Def, def};
 use crate::resource::ResourceInfo;
-use crate::strategy::NoRules;
 
 pub(super) fn resources() -> Vec<ResourceInfo> {
     [
-        def::<v2::HorizontalPodAutoscaler, _>(NoRules).short(&["hpa"]).all().status(),
-        def::<v1::HorizontalPodAutoscaler, _>(NoRules)
+        def::<autoscaling_v2::HorizontalPodAutoscaler, _>(v2::HpaStrategy)
+            .short(&["hpa"])
+            .all()
+            .status(),
+        def::<autoscaling_v1::HorizontalPodAutoscaler, _>(v1::HpaV1Strategy)
             .short(&["hpa"])
             .all()
             .status()
