@@ -84,7 +84,7 @@ impl Registry {
         let mut out: Vec<GroupVersions> = groups
             .into_iter()
             .map(|(group, mut versions)| {
-                versions.sort_by(|a, b| version_priority(b).cmp(&version_priority(a)));
+                versions.sort_by_key(|v| std::cmp::Reverse(version_priority(v)));
                 GroupVersions { group, versions }
             })
             .collect();
@@ -163,7 +163,7 @@ mod tests {
     #[test]
     fn kube_version_order() {
         let mut v = vec!["v1beta1", "v2", "v1", "v1alpha1", "v2beta2", "foo", "v10"];
-        v.sort_by(|a, b| version_priority(b).cmp(&version_priority(a)));
+        v.sort_by_key(|x| std::cmp::Reverse(version_priority(x)));
         assert_eq!(
             v,
             vec!["v10", "v2", "v1", "v2beta2", "v1beta1", "v1alpha1", "foo"]

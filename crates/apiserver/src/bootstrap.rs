@@ -5,7 +5,6 @@
 use std::net::IpAddr;
 
 use anyhow::{Context, Result};
-use bytes::Bytes;
 use capstan_store::{DynStore, StoreError};
 use serde_json::{Value, json};
 
@@ -58,7 +57,7 @@ async fn put(store: &DynStore, key: &str, obj: &Value) -> Result<()> {
                     }
                 }
                 match store
-                    .update(key, Bytes::from(to_stored_bytes(&obj)), kv.mod_revision)
+                    .update(key, to_stored_bytes(&obj), kv.mod_revision)
                     .await
                 {
                     Ok(_) => return Ok(()),

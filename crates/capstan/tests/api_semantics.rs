@@ -281,17 +281,28 @@ fn send_initial_events_ends_with_a_bookmark() {
     let s = Server::start();
     ok(s.kubectl(&["create", "configmap", "i1"]));
     ok(s.kubectl(&["create", "configmap", "i2"]));
+    let existing = s.curl("GET", CM, None, false).json()["items"]
+        .as_array()
+        .unwrap()
+        .len();
     let events = watch_events(
         &s,
         &format!(
             "{CM}?watch=true&sendInitialEvents=true&allowWatchBookmarks=true&resourceVersionMatch=NotOlderThan"
         ),
-        3,
+        existing + 1,
     );
-    assert_eq!(events.len(), 3, "{events:?}");
-    assert_eq!(events[2]["type"], "BOOKMARK");
+    assert_eq!(events.len(), existing + 1, "{events:?}");
+    let names: Vec<_> = events[..existing]
+        .iter()
+        .map(|e| e["object"]["metadata"]["name"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&"i1") && names.contains(&"i2"), "{names:?}");
+    assert!(events[..existing].iter().all(|e| e["type"] == "ADDED"));
+    let last = &events[existing];
+    assert_eq!(last["type"], "BOOKMARK");
     assert_eq!(
-        events[2]["object"]["metadata"]["annotations"]["k8s.io/initial-events-end"],
+        last["object"]["metadata"]["annotations"]["k8s.io/initial-events-end"],
         "true"
     );
 }

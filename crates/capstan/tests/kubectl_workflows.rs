@@ -245,85 +245,95 @@ fn graceful_pod_deletion_and_force() {
     assert!(fails(s.kubectl(&["get", "pod", "p"])).contains("not found"));
 }
 
+/// Polls until `check` passes (the controllers act asynchronously).
+fn eventually(what: &str, mut check: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !check() {
+        assert!(Instant::now() < deadline, "timed out waiting for: {what}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
 #[test]
-fn cascade_policies_are_recorded_as_finalizers() {
+fn cascading_deletion_policies() {
     let s = Server::start();
-    ok(s.kubectl(&["create", "deployment", "d1", "--image=nginx"]));
-    let finalizer = r#"{"metadata":{"finalizers":["example.com/hold"]}}"#;
+    // Owner and dependent, as a controller would make them.
+    let owner_and_dependent = |owner: &str| {
+        ok(s.kubectl(&["create", "configmap", owner]));
+        let uid = ok(s.kubectl(&["get", "configmap", owner, "-o", "jsonpath={.metadata.uid}"]));
+        let dependent = format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {owner}-child\n  ownerReferences:\n  - apiVersion: v1\n    kind: ConfigMap\n    name: {owner}\n    uid: {uid}\n    blockOwnerDeletion: true\n"
+        );
+        ok(s.kubectl_with(&newest_kubectl(), &["create", "-f", "-"], Some(&dependent)));
+    };
+    let exists = |name: &str| s.kubectl(&["get", "configmap", name]).status.success();
+
+    owner_and_dependent("bg");
+    ok(s.kubectl(&["delete", "configmap", "bg", "--cascade=background"]));
+    eventually("background: the dependent is collected", || {
+        !exists("bg-child")
+    });
+
+    owner_and_dependent("orph");
+    ok(s.kubectl(&["delete", "configmap", "orph", "--cascade=orphan"]));
+    eventually("orphan: the owner goes", || !exists("orph"));
+    assert!(exists("orph-child"), "orphan: the dependent stays");
+    let refs = ok(s.kubectl(&[
+        "get",
+        "configmap",
+        "orph-child",
+        "-o",
+        "jsonpath={.metadata.ownerReferences}",
+    ]));
+    assert!(
+        refs.trim().is_empty(),
+        "orphan: its owner reference is removed: {refs}"
+    );
+
+    owner_and_dependent("fg");
+    ok(s.kubectl(&[
+        "delete",
+        "configmap",
+        "fg",
+        "--cascade=foreground",
+        "--wait=false",
+    ]));
+    eventually("foreground: dependent first, then owner", || {
+        !exists("fg-child") && !exists("fg")
+    });
+
+    // A finalizer of the user's keeps an object until it is released.
+    ok(s.kubectl(&["create", "deployment", "held", "--image=nginx"]));
     ok(s.kubectl(&[
         "patch",
         "deployment",
-        "d1",
+        "held",
         "--type",
         "merge",
         "-p",
-        finalizer,
+        r#"{"metadata":{"finalizers":["example.com/hold"]}}"#,
     ]));
-    ok(s.kubectl(&[
-        "delete",
-        "deployment",
-        "d1",
-        "--cascade=orphan",
-        "--wait=false",
-    ]));
-    let f = ok(s.kubectl(&[
-        "get",
-        "deployment",
-        "d1",
-        "-o",
-        "jsonpath={.metadata.finalizers}",
-    ]));
-    assert!(
-        f.contains("orphan") && f.contains("example.com/hold"),
-        "{f}"
-    );
+    ok(s.kubectl(&["delete", "deployment", "held", "--wait=false"]));
     assert!(
         !ok(s.kubectl(&[
             "get",
             "deployment",
-            "d1",
+            "held",
             "-o",
             "jsonpath={.metadata.deletionTimestamp}"
         ]))
         .is_empty()
     );
-    // Releasing the finalizers lets the deletion finish.
     ok(s.kubectl(&[
         "patch",
         "deployment",
-        "d1",
+        "held",
         "--type",
         "json",
         "-p",
         r#"[{"op":"remove","path":"/metadata/finalizers"}]"#,
     ]));
-    assert!(fails(s.kubectl(&["get", "deployment", "d1"])).contains("not found"));
-
-    ok(s.kubectl(&["create", "deployment", "d2", "--image=nginx"]));
-    ok(s.kubectl(&[
-        "patch",
-        "deployment",
-        "d2",
-        "--type",
-        "merge",
-        "-p",
-        finalizer,
-    ]));
-    ok(s.kubectl(&[
-        "delete",
-        "deployment",
-        "d2",
-        "--cascade=foreground",
-        "--wait=false",
-    ]));
-    let f = ok(s.kubectl(&[
-        "get",
-        "deployment",
-        "d2",
-        "-o",
-        "jsonpath={.metadata.finalizers}",
-    ]));
-    assert!(f.contains("foregroundDeletion"), "{f}");
+    assert!(fails(s.kubectl(&["get", "deployment", "held"])).contains("not found"));
 }
 
 #[test]

@@ -179,8 +179,10 @@ fn requirement_constructor_errors() {
         err(&long, Operator::Exists, &[]),
         format!("key: Invalid value: \"{long}\": name part must be no more than 63 characters")
     );
-    assert_eq!(err("x17", Operator::Equals, &["a b"]),
-        "values[0][x17]: Invalid value: \"a b\": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')".replace(",  or", ", or"));
+    assert_eq!(
+        err("x17", Operator::Equals, &["a b"]),
+        "values[0][x17]: Invalid value: \"a b\": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')"
+    );
     // Several errors aggregate as "[a, b]".
     assert_eq!(
         err("x", Operator::In, &["a b"])

@@ -135,7 +135,8 @@ pub struct ApiError {
     /// `metav1.StatusReason` (omitted when empty).
     pub reason: String,
     pub message: String,
-    pub details: Option<StatusDetails>,
+    /// Boxed: errors travel through every `Result` in the server, so the type is kept small.
+    pub details: Option<Box<StatusDetails>>,
     /// `"Failure"` or `"Success"`.
     pub status: String,
     /// `metadata.continue` (set on expired-continue errors).
@@ -164,7 +165,7 @@ impl ApiError {
     }
 
     fn with_details(mut self, details: StatusDetails) -> Self {
-        self.details = Some(details);
+        self.details = Some(Box::new(details));
         self
     }
 
@@ -510,7 +511,7 @@ impl ApiError {
             code,
             reason: String::new(),
             message: String::new(),
-            details,
+            details: details.map(Box::new),
             status: "Success".into(),
             continue_token: None,
         }

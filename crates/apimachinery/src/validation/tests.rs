@@ -10,7 +10,7 @@ use crate::field_errors::Path;
 const DNS_LABEL_MSG: &str = "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
 
 fn dns_label_msg() -> String {
-    DNS_LABEL_MSG.replace(",  or", ", or")
+    DNS_LABEL_MSG.to_string()
 }
 
 const SUBDOMAIN_MSG: &str = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
@@ -212,7 +212,7 @@ fn identifiers_and_misc() {
     ] {
         assert!(is_env_var_name(ok).is_empty(), "{ok}");
     }
-    assert_eq!(is_env_var_name("1ABC"), vec!["a valid environment variable name must consist of alphabetic characters, digits, '_', '-',  or '.', and must not start with a digit (e.g. 'my.env-name',  or 'MY_ENV.NAME',  or 'MyEnvName1', regex used for validation is '[-._a-zA-Z][-._a-zA-Z0-9]*')".to_string()]);
+    assert_eq!(is_env_var_name("1ABC"), vec!["a valid environment variable name must consist of alphabetic characters, digits, '_', '-', or '.', and must not start with a digit (e.g. 'my.env-name',  or 'MY_ENV.NAME',  or 'MyEnvName1', regex used for validation is '[-._a-zA-Z][-._a-zA-Z0-9]*')".to_string()]);
     assert_eq!(is_env_var_name("."), vec!["must not be '.'".to_string()]);
     assert_eq!(is_env_var_name(".."), vec!["must not be '..'".to_string()]);
     assert_eq!(

@@ -41,6 +41,28 @@ pub fn generate_name(base: &str) -> String {
     format!("{base}{suffix}")
 }
 
+/// ObjectMeta's collections are `omitempty` upstream: an emptied list or map disappears.
+pub fn drop_empty_metadata(obj: &mut Value) {
+    let m = meta_mut(obj);
+    for field in [
+        "labels",
+        "annotations",
+        "finalizers",
+        "ownerReferences",
+        "managedFields",
+    ] {
+        let empty = match m.get(field) {
+            Some(Value::Array(a)) => a.is_empty(),
+            Some(Value::Object(o)) => o.is_empty(),
+            Some(Value::Null) => true,
+            _ => false,
+        };
+        if empty {
+            m.remove(field);
+        }
+    }
+}
+
 /// System-owned metadata on create: uid, creation time, generation; clears what only the server sets.
 pub fn before_create(res: &ResourceInfo, obj: &mut Value) -> Result<(), ApiError> {
     if !meta_str(obj, "resourceVersion").is_empty() {
@@ -52,6 +74,7 @@ pub fn before_create(res: &ResourceInfo, obj: &mut Value) -> Result<(), ApiError
     if meta_str(obj, "name").is_empty() && !generate.is_empty() {
         set_meta(obj, "name", json!(generate_name(&generate)));
     }
+    drop_empty_metadata(obj);
     let m = meta_mut(obj);
     m.insert("uid".into(), json!(uuid::Uuid::new_v4().to_string()));
     m.insert("creationTimestamp".into(), json!(now_rfc3339()));
@@ -71,6 +94,7 @@ pub fn before_create(res: &ResourceInfo, obj: &mut Value) -> Result<(), ApiError
 
 /// System-owned metadata on update comes from the stored object; generation follows spec changes.
 pub fn before_update(res: &ResourceInfo, obj: &mut Value, old: &Value) {
+    drop_empty_metadata(obj);
     let old_meta = old.get("metadata").cloned().unwrap_or(json!({}));
     let m = meta_mut(obj);
     if m.get("uid")

@@ -250,16 +250,26 @@ async fn store_page(
                 e => store_error(e, &ctx.res, ""),
             })?;
         revision = Some(resp.revision);
-        let last_key = resp.kvs.last().map(|kv| kv.key.clone());
-        for kv in resp.kvs {
+        let page_len = resp.kvs.len();
+        let mut last_key = resp.kvs.last().map(|kv| kv.key.clone());
+        let mut stopped_early = false;
+        for (i, kv) in resp.kvs.into_iter().enumerate() {
+            let key = kv.key.clone();
             let o = CachedObject::from_kv(kv.key, kv.value, kv.mod_revision, selectable);
             if filters.matches(&o) {
                 objects.push(Arc::new(o));
+                if limit > 0 && objects.len() == limit {
+                    // Full: the next page starts after this object.
+                    stopped_early = i + 1 < page_len;
+                    last_key = Some(key);
+                    break;
+                }
             }
         }
+        let more = resp.more || stopped_early;
         let full = limit > 0 && objects.len() >= limit;
-        if !resp.more || limit == 0 || full {
-            let continue_token = if resp.more {
+        if !more || limit == 0 || full {
+            let continue_token = if more {
                 last_key.map(|k| encode_continue(resp.revision, &format!("{k}\u{0}"), prefix))
             } else {
                 None

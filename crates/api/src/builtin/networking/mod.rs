@@ -7,7 +7,7 @@ mod network_policy;
 use k8s_openapi::api::networking::v1 as networking;
 
 use super::{Def, def};
-use crate::resource::ResourceInfo;
+use crate::resource::{NameRule, ResourceInfo};
 
 pub(super) fn resources() -> Vec<ResourceInfo> {
     [
@@ -19,7 +19,9 @@ pub(super) fn resources() -> Vec<ResourceInfo> {
         def::<networking::NetworkPolicy, _>(network_policy::NetworkPolicyStrategy)
             .short(&["netpol"])
             .generation(),
-        def::<networking::IPAddress, _>(addresses::IpAddressStrategy).short(&["ip"]),
+        def::<networking::IPAddress, _>(addresses::IpAddressStrategy)
+            .short(&["ip"])
+            .names(NameRule::IpAddress),
         def::<networking::ServiceCIDR, _>(addresses::ServiceCidrStrategy).status(),
     ]
     .into_iter()
