@@ -106,17 +106,25 @@ fn acknowledged_writes_survive_sigkill() {
             .spawn()
             .unwrap();
         let stdout = child.stdout.take().unwrap();
-        let kill_after = Duration::from_millis(rng.random_range(150..900));
+        let kill_after = Duration::from_millis(rng.random_range(50..700));
+        let (first_tx, first_rx) = std::sync::mpsc::channel();
         let reader = std::thread::spawn(move || {
             let mut lines = Vec::new();
             for line in BufReader::new(stdout).lines() {
                 let Ok(line) = line else { break };
                 if line.starts_with("C ") || line.starts_with("U ") {
+                    if lines.is_empty() {
+                        let _ = first_tx.send(());
+                    }
                     lines.push(line);
                 }
             }
             lines
         });
+        // Kill at a random moment once writes are flowing (start-up time varies with load).
+        first_rx
+            .recv_timeout(Duration::from_secs(60))
+            .unwrap_or_else(|_| panic!("round {round}: the child never acknowledged a write"));
         let started = Instant::now();
         std::thread::sleep(kill_after);
         // SIGKILL: no chance to flush or close anything.
