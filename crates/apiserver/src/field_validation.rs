@@ -54,8 +54,35 @@ impl Findings {
 /// Unknown fields of `obj` against the schema `root` in `defs` (OpenAPI v3 form).
 pub fn unknown_fields(obj: &Value, defs: &Map<String, Value>, root: &str, findings: &mut Findings) {
     if let Some(schema) = defs.get(root) {
-        walk(obj, schema, defs, "", findings, 0);
+        let mut path = Vec::new();
+        walk(obj, schema, defs, &mut path, findings);
     }
+}
+
+/// One step of a field path; paths are only rendered when something is reported.
+enum Seg<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+fn render(path: &[Seg<'_>]) -> String {
+    let mut out = String::new();
+    for seg in path {
+        match seg {
+            Seg::Key(k) => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(k);
+            }
+            Seg::Index(i) => {
+                out.push('[');
+                out.push_str(&i.to_string());
+                out.push(']');
+            }
+        }
+    }
+    out
 }
 
 /// Follows `$ref` and single `allOf` wrappers to the schema that describes the value.
@@ -85,23 +112,14 @@ fn resolve<'a>(mut schema: &'a Value, defs: &'a Map<String, Value>) -> &'a Value
     schema
 }
 
-fn child_path(path: &str, key: &str) -> String {
-    if path.is_empty() {
-        key.to_owned()
-    } else {
-        format!("{path}.{key}")
-    }
-}
-
-fn walk(
-    v: &Value,
+fn walk<'a>(
+    v: &'a Value,
     schema: &Value,
     defs: &Map<String, Value>,
-    path: &str,
+    path: &mut Vec<Seg<'a>>,
     f: &mut Findings,
-    depth: usize,
 ) {
-    if depth > 64 {
+    if path.len() > 64 {
         return;
     }
     let schema = resolve(schema, defs);
@@ -117,25 +135,23 @@ fn walk(
                 return;
             }
             for (k, child) in m {
-                let p = child_path(path, k);
+                path.push(Seg::Key(k));
                 match (props.and_then(|p| p.get(k)), additional) {
-                    (Some(s), _) => walk(child, s, defs, &p, f, depth + 1),
-                    (None, Some(a)) => walk(child, a, defs, &p, f, depth + 1),
-                    (None, None) => f.messages.push(format!("unknown field \"{p}\"")),
+                    (Some(s), _) => walk(child, s, defs, path, f),
+                    (None, Some(a)) => walk(child, a, defs, path, f),
+                    (None, None) => f
+                        .messages
+                        .push(format!("unknown field \"{}\"", render(path))),
                 }
+                path.pop();
             }
         }
         Value::Array(items) => {
             if let Some(item_schema) = schema.get("items") {
                 for (i, item) in items.iter().enumerate() {
-                    walk(
-                        item,
-                        item_schema,
-                        defs,
-                        &format!("{path}[{i}]"),
-                        f,
-                        depth + 1,
-                    );
+                    path.push(Seg::Index(i));
+                    walk(item, item_schema, defs, path, f);
+                    path.pop();
                 }
             }
         }
@@ -146,7 +162,8 @@ fn walk(
 /// Fields given more than once in one JSON object of the raw body (serde keeps only the last).
 pub fn duplicate_fields(body: &[u8], f: &mut Findings) {
     let mut scanner = Scanner { b: body, i: 0 };
-    scanner.value("", f, 0);
+    let mut path = Vec::new();
+    scanner.value(&mut path, f);
 }
 
 struct Scanner<'a> {
@@ -154,22 +171,23 @@ struct Scanner<'a> {
     i: usize,
 }
 
-impl Scanner<'_> {
+impl<'a> Scanner<'a> {
     fn ws(&mut self) {
         while self.i < self.b.len() && self.b[self.i].is_ascii_whitespace() {
             self.i += 1;
         }
     }
 
-    fn string(&mut self) -> Option<String> {
-        let start = self.i;
+    /// Skips a string; returns its raw contents (between the quotes).
+    fn string(&mut self) -> Option<&'a [u8]> {
+        let start = self.i + 1;
         self.i += 1;
         while self.i < self.b.len() {
             match self.b[self.i] {
                 b'\\' => self.i += 2,
                 b'"' => {
                     self.i += 1;
-                    return serde_json::from_slice::<String>(&self.b[start..self.i]).ok();
+                    return Some(&self.b[start..self.i - 1]);
                 }
                 _ => self.i += 1,
             }
@@ -177,15 +195,15 @@ impl Scanner<'_> {
         None
     }
 
-    fn value(&mut self, path: &str, f: &mut Findings, depth: usize) -> Option<()> {
-        if depth > 128 {
+    fn value(&mut self, path: &mut Vec<Seg<'a>>, f: &mut Findings) -> Option<()> {
+        if path.len() > 128 {
             return None;
         }
         self.ws();
         match *self.b.get(self.i)? {
             b'{' => {
                 self.i += 1;
-                let mut seen = std::collections::HashSet::new();
+                let mut seen: Vec<&[u8]> = Vec::new();
                 loop {
                     self.ws();
                     match *self.b.get(self.i)? {
@@ -200,17 +218,22 @@ impl Scanner<'_> {
                         b'"' => {}
                         _ => return None,
                     }
-                    let key = self.string()?;
-                    let p = child_path(path, &key);
-                    if !seen.insert(key) {
-                        f.messages.push(format!("duplicate field \"{p}\""));
+                    let raw = self.string()?;
+                    let key = std::str::from_utf8(raw).unwrap_or("");
+                    path.push(Seg::Key(key));
+                    if seen.contains(&raw) {
+                        f.messages
+                            .push(format!("duplicate field \"{}\"", render(path)));
+                    } else {
+                        seen.push(raw);
                     }
                     self.ws();
                     if self.b.get(self.i) != Some(&b':') {
                         return None;
                     }
                     self.i += 1;
-                    self.value(&p, f, depth + 1)?;
+                    self.value(path, f)?;
+                    path.pop();
                 }
             }
             b'[' => {
@@ -228,7 +251,9 @@ impl Scanner<'_> {
                             continue;
                         }
                         _ => {
-                            self.value(&format!("{path}[{n}]"), f, depth + 1)?;
+                            path.push(Seg::Index(n));
+                            self.value(path, f)?;
+                            path.pop();
                             n += 1;
                         }
                     }

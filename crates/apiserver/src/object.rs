@@ -57,12 +57,23 @@ pub fn is_deleting(obj: &Value) -> bool {
 
 /// The object as stored: without resourceVersion (the store revision is the truth) or selfLink.
 pub fn to_stored_bytes(obj: &Value) -> Bytes {
+    let meta = obj.get("metadata").and_then(Value::as_object);
+    let has_server_fields =
+        meta.is_some_and(|m| m.contains_key("resourceVersion") || m.contains_key("selfLink"));
+    if !has_server_fields {
+        return Bytes::from(serde_json::to_vec(obj).expect("JSON values serialize"));
+    }
     let mut obj = obj.clone();
+    strip_server_fields(&mut obj);
+    Bytes::from(serde_json::to_vec(&obj).expect("JSON values serialize"))
+}
+
+/// Removes what is never stored (resourceVersion, selfLink), in place.
+pub fn strip_server_fields(obj: &mut Value) {
     if let Some(m) = obj.get_mut("metadata").and_then(Value::as_object_mut) {
         m.remove("resourceVersion");
         m.remove("selfLink");
     }
-    Bytes::from(serde_json::to_vec(&obj).expect("JSON values serialize"))
 }
 
 /// Parses stored bytes and sets their resourceVersion.

@@ -19,8 +19,8 @@ pub struct Docs {
     pub definitions: Arc<Map<String, Value>>,
     /// index key (`api/v1`, `apis/apps/v1`) → (document, hash)
     pub v3: HashMap<String, (Bytes, String)>,
-    pub v3_index: Value,
-    pub v2: Value,
+    pub v3_index: Bytes,
+    pub v2: Bytes,
 }
 
 #[derive(Default)]
@@ -66,11 +66,11 @@ impl OpenApiDocs {
         self.ensure_built().definitions.clone()
     }
 
-    pub fn v2_document(&self) -> Value {
+    pub fn v2_document(&self) -> Bytes {
         self.ensure_built().v2.clone()
     }
 
-    pub fn v3_index(&self) -> Value {
+    pub fn v3_index(&self) -> Bytes {
         self.ensure_built().v3_index.clone()
     }
 
@@ -148,15 +148,43 @@ fn build(registry: &Registry) -> Docs {
         tracing::warn!(error = %e, "cannot build OpenAPI v2 document");
         serde_json::json!({"swagger": "2.0", "info": {"title": "Kubernetes", "version": "v1.33.0"}, "paths": {}})
     });
+    // Patches only need the structure and merge keys: keep the served documents as bytes and
+    // the definitions without their (large) descriptions.
     let definitions: Map<String, Value> = defs
         .iter()
-        .map(|(k, v)| (k.to_owned(), v.clone()))
+        .map(|(k, v)| {
+            let mut v = v.clone();
+            strip_descriptions(&mut v);
+            (k.to_owned(), v)
+        })
         .collect();
     tracing::debug!(elapsed = ?started.elapsed(), documents = v3.len(), "built OpenAPI documents");
     Docs {
         definitions: Arc::new(definitions),
         v3,
-        v3_index: capstan_openapi::v3_index(&index_entries),
-        v2,
+        v3_index: Bytes::from(
+            serde_json::to_vec(&capstan_openapi::v3_index(&index_entries)).expect("json"),
+        ),
+        v2: Bytes::from(serde_json::to_vec(&v2).expect("json")),
+    }
+}
+
+/// Removes the `description` keyword from a schema and its subschemas (a *property* named
+/// description, inside `properties`, stays).
+fn strip_descriptions(schema: &mut Value) {
+    match schema {
+        Value::Object(m) => {
+            m.remove("description");
+            for (key, child) in m.iter_mut() {
+                match (key.as_str(), child) {
+                    ("properties", Value::Object(props)) => {
+                        props.values_mut().for_each(strip_descriptions);
+                    }
+                    (_, child) => strip_descriptions(child),
+                }
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(strip_descriptions),
+        _ => {}
     }
 }

@@ -2,7 +2,7 @@
 
 use http::{Response, header};
 
-use crate::http_util::{Body, full, value_response};
+use crate::http_util::{Body, full};
 use crate::request::Query;
 use crate::state::ApiServer;
 use capstan_apimachinery::ApiError;
@@ -28,12 +28,12 @@ pub fn v2(srv: &ApiServer, accept: Option<&str>) -> Response<Body> {
             .body(full(Vec::new()))
             .expect("valid response");
     }
-    value_response(200, &srv.openapi.v2_document())
+    crate::http_util::json_response(200, srv.openapi.v2_document())
 }
 
 pub fn v3(srv: &ApiServer, path: &str, query: &Query) -> Result<Response<Body>, ApiError> {
     if path == "/openapi/v3" {
-        return Ok(value_response(200, &srv.openapi.v3_index()));
+        return Ok(crate::http_util::json_response(200, srv.openapi.v3_index()));
     }
     let key = path.trim_start_matches("/openapi/v3/");
     let Some((doc, hash)) = srv.openapi.v3_document(key) else {

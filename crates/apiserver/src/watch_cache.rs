@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use capstan_api::strategy::{SelectableField, fields::field_value};
+use capstan_api::strategy::SelectableField;
 use capstan_store::{DynStore, EventKind, ListRequest, Revision, StoreError};
 use futures::StreamExt;
 use parking_lot::RwLock;
@@ -36,35 +36,15 @@ impl CachedObject {
         rev: Revision,
         selectable: &[SelectableField],
     ) -> CachedObject {
-        let parsed: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        let meta = parsed.get("metadata");
-        let s = |f: &str| {
-            meta.and_then(|m| m.get(f))
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .to_owned()
-        };
-        let labels = meta
-            .and_then(|m| m.get("labels"))
-            .and_then(Value::as_object)
-            .map(|m| {
-                m.iter()
-                    .filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_owned())))
-                    .collect()
-            })
-            .unwrap_or_default();
-        let fields = selectable
-            .iter()
-            .filter_map(|f| field_value(selectable, &parsed, f.name).map(|v| (f.name, v)))
-            .collect();
+        let extracted = extract(&bytes, selectable).unwrap_or_default();
         CachedObject {
             key,
-            namespace: s("namespace"),
-            name: s("name"),
+            namespace: extracted.namespace,
+            name: extracted.name,
             rev,
             bytes,
-            labels,
-            fields,
+            labels: extracted.labels,
+            fields: extracted.fields,
         }
     }
 
@@ -92,6 +72,98 @@ impl CachedObject {
             fields: self.fields.clone(),
         }
     }
+}
+
+/// What selectors need from an object.
+#[derive(Default)]
+struct Extracted {
+    name: String,
+    namespace: String,
+    labels: BTreeMap<String, String>,
+    fields: Vec<(&'static str, String)>,
+}
+
+/// Reads name, namespace, labels and the selectable fields without building the whole object:
+/// the top level and each needed sub-object are split into raw (unparsed) values, and only the
+/// values asked for are decoded.
+fn extract(bytes: &[u8], selectable: &[SelectableField]) -> Option<Extracted> {
+    use serde_json::value::RawValue;
+    use std::borrow::Cow;
+    type RawMap<'a> = std::collections::HashMap<Cow<'a, str>, &'a RawValue>;
+
+    #[derive(serde::Deserialize)]
+    struct Meta {
+        #[serde(default)]
+        name: String,
+        #[serde(default)]
+        namespace: String,
+        #[serde(default)]
+        labels: Option<BTreeMap<String, String>>,
+    }
+
+    let top: RawMap<'_> = serde_json::from_slice(bytes).ok()?;
+    let meta: Meta = top
+        .get("metadata")
+        .and_then(|m| serde_json::from_str(m.get()).ok())?;
+    let mut out = Extracted {
+        name: meta.name,
+        namespace: meta.namespace,
+        labels: meta.labels.unwrap_or_default(),
+        fields: Vec::with_capacity(selectable.len()),
+    };
+    // Sub-objects already split, by first path segment (spec, status, …).
+    let mut split: std::collections::HashMap<&str, RawMap<'_>> = std::collections::HashMap::new();
+    for f in selectable {
+        let mut segments = f.pointer.trim_start_matches('/').split('/');
+        let Some(first) = segments.next() else {
+            continue;
+        };
+        let rest: Vec<&str> = segments.collect();
+        let mut raw: Option<&RawValue> = top.get(first).copied();
+        if let Some((last, middle)) = rest.split_last() {
+            // Walk down: the first level is split once per object and reused.
+            let Some(first_raw) = raw else {
+                out.fields.push((f.name, f.default.to_owned()));
+                continue;
+            };
+            let level = split
+                .entry(first)
+                .or_insert_with(|| serde_json::from_str(first_raw.get()).unwrap_or_default());
+            let mut current: Option<&RawValue> = None;
+            let mut map: Option<RawMap<'_>> = None;
+            let mut ok = true;
+            for (i, seg) in middle.iter().enumerate() {
+                let next = if i == 0 {
+                    level.get(*seg).copied()
+                } else {
+                    map.as_ref().and_then(|m| m.get(*seg).copied())
+                };
+                match next.and_then(|r| serde_json::from_str::<RawMap<'_>>(r.get()).ok()) {
+                    Some(m) => map = Some(m),
+                    None => {
+                        ok = false;
+                        break;
+                    }
+                }
+            }
+            if ok {
+                current = if middle.is_empty() {
+                    level.get(*last).copied()
+                } else {
+                    map.as_ref().and_then(|m| m.get(*last).copied())
+                };
+            }
+            raw = current;
+        }
+        let value = match raw.map(|r| serde_json::from_str::<Value>(r.get())) {
+            Some(Ok(Value::String(s))) => s,
+            Some(Ok(Value::Bool(b))) => b.to_string(),
+            Some(Ok(Value::Number(n))) => n.to_string(),
+            _ => f.default.to_owned(),
+        };
+        out.fields.push((f.name, value));
+    }
+    Some(out)
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -384,5 +456,48 @@ impl WatchCache {
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use capstan_api::strategy::fields::field_value;
+    use serde_json::json;
+
+    /// The partial extraction agrees with reading the parsed object.
+    #[test]
+    fn extraction_matches_full_parse() {
+        const FIELDS: &[SelectableField] = &[
+            SelectableField::string("spec.nodeName", "/spec/nodeName"),
+            SelectableField::boolean("spec.hostNetwork", "/spec/hostNetwork"),
+            SelectableField::string("status.phase", "/status/phase"),
+            SelectableField::string("involvedObject.kind", "/involvedObject/kind"),
+            SelectableField::string("type", "/type"),
+            SelectableField::string("deep.a.b", "/deep/a/b"),
+        ];
+        for obj in [
+            json!({"metadata": {"name": "p", "namespace": "ns", "labels": {"a": "b"}},
+                   "spec": {"nodeName": "n1", "hostNetwork": true}, "status": {"phase": "Running"},
+                   "type": "Opaque", "deep": {"a": {"b": 7}}}),
+            json!({"metadata": {"name": "q"}, "spec": {}}),
+            json!({"metadata": {"name": "e\"x", "namespace": "d"}, "involvedObject": {"kind": "Pod"}}),
+        ] {
+            let bytes = Bytes::from(serde_json::to_vec(&obj).unwrap());
+            let o = CachedObject::from_kv("k".into(), bytes, 1, FIELDS);
+            assert_eq!(o.name, obj["metadata"]["name"].as_str().unwrap());
+            assert_eq!(
+                o.namespace,
+                obj["metadata"]["namespace"].as_str().unwrap_or("")
+            );
+            for f in FIELDS {
+                assert_eq!(
+                    o.field(f.name),
+                    field_value(FIELDS, &obj, f.name).as_deref(),
+                    "{}",
+                    f.name
+                );
+            }
+        }
     }
 }

@@ -84,7 +84,8 @@ impl<T, S> Typed<T, S> {
 /// Decodes a JSON object into its typed form. Shapes the type cannot hold (a string where a list
 /// belongs, …) become a field error, as upstream's decoder reports them.
 pub fn decode<T: DeserializeOwned>(obj: &Value) -> Result<T, ErrorList> {
-    serde_json::from_value::<T>(obj.clone()).map_err(|e| {
+    // Deserializing from a reference walks the tree without cloning it first.
+    T::deserialize(obj).map_err(|e| {
         vec![FieldError::invalid(
             &Path::nil(),
             "",

@@ -167,11 +167,28 @@ async fn namespace_lifecycle(
     let Some(ns_obj) = found else {
         return Err(ApiError::not_found(&ns_res.group_resource(), &ns));
     };
-    let terminating = serde_json::from_slice::<Value>(&ns_obj.bytes)
+    // Only two fields matter; skip the rest of the object while parsing.
+    #[derive(serde::Deserialize)]
+    struct NsState {
+        #[serde(default)]
+        metadata: NsMeta,
+        #[serde(default)]
+        status: NsStatus,
+    }
+    #[derive(serde::Deserialize, Default)]
+    struct NsMeta {
+        #[serde(rename = "deletionTimestamp")]
+        deletion_timestamp: Option<serde::de::IgnoredAny>,
+    }
+    #[derive(serde::Deserialize, Default)]
+    struct NsStatus {
+        phase: Option<String>,
+    }
+    let terminating = serde_json::from_slice::<NsState>(&ns_obj.bytes)
         .ok()
         .is_some_and(|v| {
-            v.pointer("/status/phase") == Some(&json!("Terminating"))
-                || v.pointer("/metadata/deletionTimestamp").is_some()
+            v.status.phase.as_deref() == Some("Terminating")
+                || v.metadata.deletion_timestamp.is_some()
         });
     if terminating {
         return Err(ApiError::forbidden(
@@ -209,12 +226,18 @@ async fn pod_priority(
     };
     let cache = srv.cache(pc_res).await?;
     let class = if class_name.is_empty() {
+        // Most pods name no class: find a global default without decoding every class fully.
+        #[derive(serde::Deserialize)]
+        struct Flag {
+            #[serde(rename = "globalDefault", default)]
+            global_default: bool,
+        }
         cache
             .list(&pc_res.prefix(None), |_| true)
             .objects
             .iter()
-            .filter_map(|o| serde_json::from_slice::<Value>(&o.bytes).ok())
-            .find(|v| v.get("globalDefault") == Some(&json!(true)))
+            .find(|o| serde_json::from_slice::<Flag>(&o.bytes).is_ok_and(|f| f.global_default))
+            .and_then(|o| serde_json::from_slice::<Value>(&o.bytes).ok())
     } else {
         let found = cache
             .get(&pc_res.key("", &class_name))

@@ -168,10 +168,11 @@ async fn scale(ctx: &Ctx<'_>, body: Bytes) -> Result<Response<Body>, ApiError> {
         Some(rv) if !rv.is_empty() => set_meta(&mut updated, "resourceVersion", json!(rv)),
         _ => object::remove_meta(&mut updated, "resourceVersion"),
     }
-    let outcome = write::guaranteed_update(ctx, Change::Replace(updated), Target::Main).await?;
-    let served = crate::convert::from_storage(&ctx.res, outcome.object);
+    let (_, written) =
+        write::guaranteed_update(ctx, Change::Replace(updated), Target::Main).await?;
+    let served = crate::convert::from_storage(&ctx.res, written.object);
     let mut s = scale_of(&served);
-    s["metadata"]["resourceVersion"] = json!(outcome.rev.to_string());
+    s["metadata"]["resourceVersion"] = json!(written.rev.to_string());
     Ok(value_response(200, &s))
 }
 

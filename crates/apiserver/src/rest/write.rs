@@ -26,9 +26,9 @@ pub async fn create(ctx: &Ctx<'_>, body: Bytes) -> Result<Response<Body>, ApiErr
     let mut obj = decode_object(&body, ctx.content_type.as_deref())?;
     check_type(&mut obj, &ctx.res.api_version(), &ctx.res.kind)?;
     let field_warnings = check_fields(ctx, &obj, Some(&body))?;
-    let (obj, rev, mut warnings) = create_object(ctx, obj, dry_run).await?;
-    warnings.splice(0..0, field_warnings);
-    respond(ctx, 201, &obj, rev, &warnings)
+    let mut written = create_object(ctx, obj, dry_run).await?;
+    written.warnings.splice(0..0, field_warnings);
+    respond(ctx, 201, &written)
 }
 
 /// Server-side field validation of a new object (and, for JSON bodies, duplicated fields).
@@ -59,13 +59,21 @@ pub fn check_fields(
     findings.resolve(mode, prefix.as_deref())
 }
 
+/// An object as written: its stored form (storage version) and bytes, and its revision (0 for a
+/// dry run, which writes nothing).
+pub struct Written {
+    pub object: Value,
+    pub bytes: Bytes,
+    pub rev: i64,
+    pub warnings: Vec<String>,
+}
+
 /// The create pipeline shared by POST and create-on-update: metadata, strategy, admission, store.
-/// Returns the object as stored (storage version), its revision, and warnings.
 pub async fn create_object(
     ctx: &Ctx<'_>,
     mut obj: Value,
     dry_run: bool,
-) -> Result<(Value, i64, Vec<String>), ApiError> {
+) -> Result<Written, ApiError> {
     let res = &ctx.res;
     meta::check_namespace(res, &mut obj, &ctx.info.namespace)?;
     if meta_str(&obj, "name").is_empty() && meta_str(&obj, "generateName").is_empty() {
@@ -89,11 +97,17 @@ pub async fn create_object(
         return Err(meta::invalid(res, &obj, &errs));
     }
     admission::admit_create(ctx.srv, res, &mut obj, dry_run, &mut warnings).await?;
-    let stored = convert::to_storage(res, obj);
+    let mut stored = convert::to_storage(res, obj);
+    object::strip_server_fields(&mut stored);
     if dry_run {
-        return Ok((stored, 0, warnings));
+        let bytes = to_stored_bytes(&stored);
+        return Ok(Written {
+            object: stored,
+            bytes,
+            rev: 0,
+            warnings,
+        });
     }
-    let mut stored = stored;
     for attempt in 0.. {
         let name = meta_str(&stored, "name").to_owned();
         let key = res.key(meta_str(&stored, "namespace"), &name);
@@ -104,10 +118,15 @@ pub async fn create_object(
                 return Err(e);
             }
         };
-        match ctx.srv.store.create(&key, bytes).await {
+        match ctx.srv.store.create(&key, bytes.clone()).await {
             Ok(kv) => {
                 admission::after_create(ctx.srv, res, &stored).await;
-                return Ok((stored, kv.mod_revision, warnings));
+                return Ok(Written {
+                    object: stored,
+                    bytes,
+                    rev: kv.mod_revision,
+                    warnings,
+                });
             }
             Err(StoreError::AlreadyExists { .. })
                 if generated && attempt + 1 < GENERATE_NAME_ATTEMPTS =>
@@ -125,29 +144,25 @@ pub async fn create_object(
 }
 
 /// Renders a written object (storage version) back at the served version.
-pub fn respond(
-    ctx: &Ctx<'_>,
-    code: u16,
-    stored: &Value,
-    rev: i64,
-    warnings: &[String],
-) -> Result<Response<Body>, ApiError> {
-    let bytes = to_stored_bytes(stored);
-    let body = if rev > 0 {
+pub fn respond(ctx: &Ctx<'_>, code: u16, w: &Written) -> Result<Response<Body>, ApiError> {
+    let body = if w.rev > 0 {
         render::render_object(
             &ctx.res,
-            Stored { bytes: &bytes, rev },
+            Stored {
+                bytes: &w.bytes,
+                rev: w.rev,
+            },
             ctx.neg.representation,
             IncludeObject::Metadata,
         )?
     } else {
         // A dry run has no revision: the object as it would be stored.
         Bytes::from(
-            serde_json::to_vec(&convert::from_storage(&ctx.res, stored.clone())).expect("json"),
+            serde_json::to_vec(&convert::from_storage(&ctx.res, w.object.clone())).expect("json"),
         )
     };
     let mut resp = object_response(code, body, &ctx.neg);
-    add_warnings(&mut resp, warnings);
+    add_warnings(&mut resp, &w.warnings);
     Ok(resp)
 }
 
@@ -183,15 +198,11 @@ pub async fn update(
             ctx.info.name
         )));
     }
+    let field_warnings = check_fields(ctx, &obj, Some(&body))?;
     set_meta(&mut obj, "name", json!(ctx.info.name));
-    let outcome = guaranteed_update(ctx, Change::Replace(obj), target).await?;
-    respond(
-        ctx,
-        outcome.code,
-        &outcome.object,
-        outcome.rev,
-        &outcome.warnings,
-    )
+    let (code, mut written) = guaranteed_update(ctx, Change::Replace(obj), target).await?;
+    written.warnings.splice(0..0, field_warnings);
+    respond(ctx, code, &written)
 }
 
 pub async fn patch(ctx: &Ctx<'_>, body: Bytes, target: Target) -> Result<Response<Body>, ApiError> {
@@ -204,30 +215,19 @@ pub async fn patch(ctx: &Ctx<'_>, body: Bytes, target: Target) -> Result<Respons
             "application/apply-patch+yaml",
         ])
     })?;
-    let outcome = guaranteed_update(ctx, Change::Patch { patch_type, body }, target).await?;
-    respond(
-        ctx,
-        outcome.code,
-        &outcome.object,
-        outcome.rev,
-        &outcome.warnings,
-    )
-}
-
-pub struct Outcome {
-    pub object: Value,
-    pub rev: i64,
-    pub code: u16,
-    pub warnings: Vec<String>,
+    let (code, written) =
+        guaranteed_update(ctx, Change::Patch { patch_type, body }, target).await?;
+    respond(ctx, code, &written)
 }
 
 /// Reads the current object, computes the new one, validates and writes it with a compare-and-swap
-/// on the revision read; retries on conflicts unless the client gave a resourceVersion.
+/// on the revision read; retries on conflicts unless the client gave a resourceVersion. Returns the
+/// HTTP code (201 when an update created the object) and what was written.
 pub async fn guaranteed_update(
     ctx: &Ctx<'_>,
     change: Change,
     target: Target,
-) -> Result<Outcome, ApiError> {
+) -> Result<(u16, Written), ApiError> {
     let res = &ctx.res;
     let dry_run = ctx.query.dry_run()?;
     let key = ctx.key();
@@ -243,13 +243,7 @@ pub async fn guaranteed_update(
         let Some(current) = current else {
             return match (&change, target) {
                 (Change::Replace(obj), Target::Main) if res.create_on_update => {
-                    let (object, rev, warnings) = create_object(ctx, obj.clone(), dry_run).await?;
-                    Ok(Outcome {
-                        object,
-                        rev,
-                        code: 201,
-                        warnings,
-                    })
+                    Ok((201, create_object(ctx, obj.clone(), dry_run).await?))
                 }
                 _ => Err(ApiError::not_found(&gr, &ctx.info.name)),
             };
@@ -305,23 +299,25 @@ pub async fn guaranteed_update(
             return Err(meta::invalid(res, &new, &errs));
         }
         admission::admit_update(ctx.srv, res, &mut new, &old, dry_run, &mut warnings).await?;
-        let stored = convert::to_storage(res, new);
-        let unchanged = {
-            let old_stored = convert::to_storage(res, old.clone());
-            same_object(&stored, &old_stored)
-        };
-        if unchanged || dry_run {
+        let mut stored = convert::to_storage(res, new);
+        object::strip_server_fields(&mut stored);
+        let bytes = to_stored_bytes(&stored);
+        if bytes == current.value || dry_run {
             // Nothing to write: the object and its resourceVersion stay as they are.
-            return Ok(Outcome {
-                object: stored,
-                rev: if dry_run && !unchanged {
-                    0
-                } else {
-                    current.mod_revision
+            let unchanged = bytes == current.value;
+            return Ok((
+                200,
+                Written {
+                    object: stored,
+                    bytes,
+                    rev: if dry_run && !unchanged {
+                        0
+                    } else {
+                        current.mod_revision
+                    },
+                    warnings,
                 },
-                code: 200,
-                warnings,
-            });
+            ));
         }
         // An object being deleted whose last finalizer just went is deleted now.
         if object::is_deleting(&stored)
@@ -336,31 +332,37 @@ pub async fn guaranteed_update(
             match ctx.srv.store.delete(&key, Some(current.mod_revision)).await {
                 Ok((rev, _)) => {
                     admission::after_delete(ctx.srv, res, &stored).await;
-                    return Ok(Outcome {
-                        object: stored,
-                        rev,
-                        code: 200,
-                        warnings,
-                    });
+                    return Ok((
+                        200,
+                        Written {
+                            object: stored,
+                            bytes,
+                            rev,
+                            warnings,
+                        },
+                    ));
                 }
                 Err(StoreError::Conflict { .. }) if precondition.is_empty() => continue,
                 Err(e) => return Err(store_error(e, res, &ctx.info.name)),
             }
         }
-        let bytes = sized(to_stored_bytes(&stored))?;
+        let bytes = sized(bytes)?;
         match ctx
             .srv
             .store
-            .update(&key, bytes, current.mod_revision)
+            .update(&key, bytes.clone(), current.mod_revision)
             .await
         {
             Ok(kv) => {
-                return Ok(Outcome {
-                    object: stored,
-                    rev: kv.mod_revision,
-                    code: 200,
-                    warnings,
-                });
+                return Ok((
+                    200,
+                    Written {
+                        object: stored,
+                        bytes,
+                        rev: kv.mod_revision,
+                        warnings,
+                    },
+                ));
             }
             Err(StoreError::Conflict { .. }) if precondition.is_empty() => continue,
             Err(e) => return Err(store_error(e, res, &ctx.info.name)),
@@ -380,16 +382,4 @@ fn sized(bytes: Bytes) -> Result<Bytes, ApiError> {
         )));
     }
     Ok(bytes)
-}
-
-/// Equal apart from resourceVersion (which is never stored).
-fn same_object(a: &Value, b: &Value) -> bool {
-    let strip = |v: &Value| {
-        let mut v = v.clone();
-        if let Some(m) = v.get_mut("metadata").and_then(Value::as_object_mut) {
-            m.remove("resourceVersion");
-        }
-        v
-    };
-    strip(a) == strip(b)
 }
