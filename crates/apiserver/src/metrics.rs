@@ -35,28 +35,35 @@ impl Histogram {
     }
 }
 
+/// The entry for `key`, allocating the key only when it is new.
+fn nested<'a, V: Default>(map: &'a mut BTreeMap<String, V>, key: &str) -> &'a mut V {
+    if !map.contains_key(key) {
+        map.insert(key.to_owned(), V::default());
+    }
+    map.get_mut(key).expect("just inserted")
+}
+
 #[derive(Default)]
 pub struct Metrics {
-    requests: Mutex<BTreeMap<(String, String, u16), u64>>,
-    latency: Mutex<BTreeMap<(String, String), Histogram>>,
+    /// verb → resource → code → count (nested so lookups borrow: no allocation per request).
+    requests: Mutex<BTreeMap<String, BTreeMap<String, BTreeMap<u16, u64>>>>,
+    /// verb → resource → latency
+    latency: Mutex<BTreeMap<String, BTreeMap<String, Histogram>>>,
     watches: AtomicI64,
     store: Mutex<BTreeMap<&'static str, (Histogram, u64)>>,
 }
 
 impl Metrics {
     pub fn observe_request(&self, verb: &str, resource: &str, code: u16, elapsed: Duration) {
-        *self
-            .requests
-            .lock()
-            .entry((verb.to_owned(), resource.to_owned(), code))
-            .or_default() += 1;
+        {
+            let mut requests = self.requests.lock();
+            let by_resource = nested(&mut requests, verb);
+            *nested(by_resource, resource).entry(code).or_default() += 1;
+        }
         // Watches last as long as the client likes; their duration says nothing about latency.
         if verb != "WATCH" {
-            self.latency
-                .lock()
-                .entry((verb.to_owned(), resource.to_owned()))
-                .or_default()
-                .observe(elapsed.as_secs_f64());
+            let mut latency = self.latency.lock();
+            nested(nested(&mut latency, verb), resource).observe(elapsed.as_secs_f64());
         }
     }
 
@@ -82,17 +89,25 @@ impl Metrics {
         let mut out = String::new();
         out.push_str("# HELP apiserver_request_total Requests by verb, resource and HTTP code.\n");
         out.push_str("# TYPE apiserver_request_total counter\n");
-        for ((verb, resource, code), n) in self.requests.lock().iter() {
-            let _ = writeln!(
-                out,
-                "apiserver_request_total{{verb=\"{verb}\",resource=\"{resource}\",code=\"{code}\"}} {n}"
-            );
+        for (verb, by_resource) in self.requests.lock().iter() {
+            for (resource, by_code) in by_resource {
+                for (code, n) in by_code {
+                    let _ = writeln!(
+                        out,
+                        "apiserver_request_total{{verb=\"{verb}\",resource=\"{resource}\",code=\"{code}\"}} {n}"
+                    );
+                }
+            }
         }
         out.push_str(
             "# HELP apiserver_request_duration_seconds Request latency by verb and resource.\n",
         );
         out.push_str("# TYPE apiserver_request_duration_seconds histogram\n");
-        for ((verb, resource), h) in self.latency.lock().iter() {
+        let latency = self.latency.lock();
+        for (verb, resource, h) in latency
+            .iter()
+            .flat_map(|(v, m)| m.iter().map(move |(r, h)| (v, r, h)))
+        {
             let labels = format!("verb=\"{verb}\",resource=\"{resource}\"");
             for (i, b) in BUCKETS.iter().enumerate() {
                 let _ = writeln!(

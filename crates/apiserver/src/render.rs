@@ -49,6 +49,29 @@ pub fn partial_metadata(obj: &Value, version: &str) -> Value {
     })
 }
 
+/// PartialObjectMetadata for a stored object: only its metadata is read (a metadata watch sees
+/// every change of a resource, so this must not parse whole objects).
+pub fn partial_metadata_bytes(res: &ResourceInfo, obj: Stored<'_>, version: &str) -> Bytes {
+    use serde_json::value::RawValue;
+    type RawMap<'a> = std::collections::HashMap<std::borrow::Cow<'a, str>, &'a RawValue>;
+    if served_as_stored(res)
+        && let Ok(top) = serde_json::from_slice::<RawMap<'_>>(obj.bytes)
+        && let Some(meta) = top.get("metadata")
+    {
+        let mut out = Vec::with_capacity(meta.get().len() + 96);
+        out.extend_from_slice(b"{\"kind\":\"PartialObjectMetadata\",\"apiVersion\":\"meta.k8s.io/");
+        out.extend_from_slice(version.as_bytes());
+        out.extend_from_slice(b"\",\"metadata\":");
+        out.extend_from_slice(meta.get().as_bytes());
+        out.push(b'}');
+        return with_resource_version(&out, obj.rev);
+    }
+    match object_value(res, obj) {
+        Ok(v) => Bytes::from(serde_json::to_vec(&partial_metadata(&v, version)).expect("json")),
+        Err(e) => Bytes::from(e.to_status_json_string()),
+    }
+}
+
 /// What each Table row carries (`includeObject`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum IncludeObject {

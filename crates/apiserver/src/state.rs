@@ -15,8 +15,10 @@ use crate::watch_cache::WatchCache;
 pub struct ApiServer {
     pub store: DynStore,
     registry: RwLock<Arc<Registry>>,
-    /// One cache per stored group-resource, started on first use.
-    caches: Mutex<HashMap<String, Arc<WatchCache>>>,
+    /// One cache per stored group-resource, started on first use. Looked up on most requests,
+    /// so a plain lock; `starting` serializes the (rare) starts.
+    caches: RwLock<HashMap<String, Arc<WatchCache>>>,
+    starting: Mutex<()>,
     pub allocators: ServiceAllocators,
     pub version: VersionInfo,
     pub openapi: crate::openapi::OpenApiDocs,
@@ -44,7 +46,8 @@ impl ApiServer {
         ApiServer {
             store,
             registry: RwLock::new(Arc::new(registry)),
-            caches: Mutex::new(HashMap::new()),
+            caches: RwLock::new(HashMap::new()),
+            starting: Mutex::new(()),
             allocators,
             version,
             openapi,
@@ -65,8 +68,11 @@ impl ApiServer {
     /// The watch cache of a resource's storage, started if needed.
     pub async fn cache(&self, res: &ResourceInfo) -> Result<Arc<WatchCache>, ApiError> {
         let prefix = res.prefix(None);
-        let mut caches = self.caches.lock().await;
-        if let Some(c) = caches.get(&prefix) {
+        if let Some(c) = self.caches.read().get(&prefix) {
+            return Ok(c.clone());
+        }
+        let _starting = self.starting.lock().await;
+        if let Some(c) = self.caches.read().get(&prefix) {
             return Ok(c.clone());
         }
         let cache = WatchCache::start(
@@ -76,15 +82,14 @@ impl ApiServer {
         )
         .await
         .map_err(|e| crate::errors::store_error(e, res, ""))?;
-        caches.insert(prefix, cache.clone());
+        self.caches.write().insert(prefix, cache.clone());
         Ok(cache)
     }
 
     /// Sizes of the running caches, for metrics.
     pub async fn cache_sizes(&self) -> Vec<(String, usize)> {
         self.caches
-            .lock()
-            .await
+            .read()
             .iter()
             .map(|(k, c)| (k.clone(), c.len()))
             .collect()

@@ -199,7 +199,8 @@ impl CacheEvent {
 
 /// How many recent events a cache keeps for watches that resume from a resourceVersion.
 const HISTORY_EVENTS: usize = 10_000;
-const BROADCAST_CAPACITY: usize = 4096;
+/// Events buffered for live watchers; one that falls further behind is ended and resumes.
+const BROADCAST_CAPACITY: usize = 1024;
 
 struct State {
     objects: BTreeMap<String, Arc<CachedObject>>,

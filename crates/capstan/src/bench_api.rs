@@ -56,6 +56,22 @@ fn rss_kib(pid: u32) -> u64 {
         .unwrap_or(0)
 }
 
+/// CPU time (user + system) the process has used, from /proc.
+fn cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the command name (which may contain spaces) start after the last ')'.
+    let rest = stat.rsplit_once(')').map(|x| x.1).unwrap_or("");
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    // utime and stime are fields 14 and 15 of the whole line: 11 and 12 after the name.
+    (ticks(11) + ticks(12)) / 100.0
+}
+
 fn start_server(dir: &Path) -> Result<ServerProcess> {
     let port = free_port()?;
     let data_dir = dir.join("data");
@@ -230,6 +246,7 @@ pub async fn run(opts: ApiBenchOptions) -> Result<()> {
     println!("server RSS idle: {:.1} MiB", rss_kib(pid) as f64 / 1024.0);
 
     // Creates.
+    let cpu_before = cpu_seconds(pid);
     let begin = Instant::now();
     let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let mut tasks = Vec::new();
@@ -268,6 +285,13 @@ pub async fn run(opts: ApiBenchOptions) -> Result<()> {
         opts.clients,
         elapsed.as_secs_f64(),
         opts.pods as f64 / elapsed.as_secs_f64()
+    );
+    let server_cpu = cpu_seconds(pid) - cpu_before;
+    println!(
+        "server CPU during creates: {:.2} s ({:.0} µs per create, {:.2} cores busy; the rest of the machine ran the client)",
+        server_cpu,
+        server_cpu * 1e6 / opts.pods as f64,
+        server_cpu / elapsed.as_secs_f64()
     );
     report("create", creates);
 

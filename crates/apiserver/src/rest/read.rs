@@ -336,27 +336,26 @@ fn render_list(ctx: &Ctx<'_>, page: Page) -> Result<Response<Body>, ApiError> {
             Bytes::from(out)
         }
         Representation::PartialMetadata(v) => {
-            let items: Vec<Value> = page
-                .objects
-                .iter()
-                .map(|o| {
-                    render::object_value(
-                        res,
-                        Stored {
-                            bytes: &o.bytes,
-                            rev: o.rev,
-                        },
-                    )
-                    .map(|obj| render::partial_metadata(&obj, v))
-                })
-                .collect::<Result<_, _>>()?;
-            let list = json!({
-                "kind": "PartialObjectMetadataList",
-                "apiVersion": format!("meta.k8s.io/{v}"),
-                "metadata": meta,
-                "items": items,
-            });
-            Bytes::from(serde_json::to_vec(&list).expect("json"))
+            let mut out = Vec::with_capacity(page.objects.len() * 512 + 256);
+            out.extend_from_slice(
+                format!(
+                    "{{\"kind\":\"PartialObjectMetadataList\",\"apiVersion\":\"meta.k8s.io/{v}\",\"metadata\":{},\"items\":[",
+                    Value::Object(meta)
+                )
+                .as_bytes(),
+            );
+            for (i, o) in page.objects.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                let stored = Stored {
+                    bytes: &o.bytes,
+                    rev: o.rev,
+                };
+                out.extend_from_slice(&render::partial_metadata_bytes(res, stored, v));
+            }
+            out.extend_from_slice(b"]}");
+            Bytes::from(out)
         }
         Representation::Table(v) => {
             let objects: Vec<Value> = page

@@ -287,12 +287,9 @@ impl Watcher {
         let stored = Stored { bytes, rev };
         match self.repr {
             Representation::Object => render::object_bytes(&self.res, stored),
-            Representation::PartialMetadata(v) => match render::object_value(&self.res, stored) {
-                Ok(obj) => Bytes::from(
-                    serde_json::to_vec(&render::partial_metadata(&obj, v)).expect("json"),
-                ),
-                Err(e) => Bytes::from(e.to_status_json_string()),
-            },
+            Representation::PartialMetadata(v) => {
+                render::partial_metadata_bytes(&self.res, stored, v)
+            }
             Representation::Table(v) => {
                 let with_columns = !self.columns_sent;
                 self.columns_sent = true;
