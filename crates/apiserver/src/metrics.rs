@@ -35,6 +35,8 @@ impl Histogram {
     }
 }
 
+type ByResource<V> = BTreeMap<String, V>;
+
 /// The entry for `key`, allocating the key only when it is new.
 fn nested<'a, V: Default>(map: &'a mut BTreeMap<String, V>, key: &str) -> &'a mut V {
     if !map.contains_key(key) {
@@ -46,9 +48,9 @@ fn nested<'a, V: Default>(map: &'a mut BTreeMap<String, V>, key: &str) -> &'a mu
 #[derive(Default)]
 pub struct Metrics {
     /// verb → resource → code → count (nested so lookups borrow: no allocation per request).
-    requests: Mutex<BTreeMap<String, BTreeMap<String, BTreeMap<u16, u64>>>>,
+    requests: Mutex<BTreeMap<String, ByResource<BTreeMap<u16, u64>>>>,
     /// verb → resource → latency
-    latency: Mutex<BTreeMap<String, BTreeMap<String, Histogram>>>,
+    latency: Mutex<BTreeMap<String, ByResource<Histogram>>>,
     watches: AtomicI64,
     store: Mutex<BTreeMap<&'static str, (Histogram, u64)>>,
 }
