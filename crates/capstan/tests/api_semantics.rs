@@ -306,3 +306,117 @@ fn send_initial_events_ends_with_a_bookmark() {
         "true"
     );
 }
+
+#[test]
+fn service_addresses_are_allocated_and_released() {
+    let s = Server::start();
+    let svc = |name: &str, spec: serde_json::Value| json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": name}, "spec": spec});
+    let post = |v: serde_json::Value| {
+        s.curl(
+            "POST",
+            "/api/v1/namespaces/default/services",
+            Some(("application/json", v.to_string().as_bytes())),
+            false,
+        )
+    };
+    let a = post(svc("a", json!({"ports": [{"port": 80}]})));
+    assert_eq!(a.status, 201, "{}", a.body);
+    let ip = a.json()["spec"]["clusterIP"].as_str().unwrap().to_owned();
+    assert!(ip.starts_with("10.43."), "{ip}");
+    // The same address cannot be taken twice.
+    let b = post(svc("b", json!({"clusterIP": ip, "ports": [{"port": 80}]})));
+    assert_eq!(b.status, 422, "{}", b.body);
+    assert!(
+        b.body.contains("provided IP is already allocated"),
+        "{}",
+        b.body
+    );
+    // Headless services get no address.
+    let h = post(svc(
+        "h",
+        json!({"clusterIP": "None", "ports": [{"port": 80}]}),
+    ));
+    assert_eq!(h.json()["spec"]["clusterIP"], "None");
+    // NodePorts come from 30000-32767, and a taken one is refused.
+    let n = post(svc(
+        "n",
+        json!({"type": "NodePort", "ports": [{"port": 80}]}),
+    ));
+    assert_eq!(n.status, 201, "{}", n.body);
+    let port = n.json()["spec"]["ports"][0]["nodePort"].as_u64().unwrap();
+    assert!((30000..=32767).contains(&port));
+    let m = post(svc(
+        "m",
+        json!({"type": "NodePort", "ports": [{"port": 80, "nodePort": port}]}),
+    ));
+    assert_eq!(m.status, 422, "{}", m.body);
+    assert!(
+        m.body.contains("provided port is already allocated"),
+        "{}",
+        m.body
+    );
+    // Released on delete: both can be claimed again.
+    ok(s.kubectl(&["delete", "service", "a", "n"]));
+    let again = post(svc(
+        "c",
+        json!({"type": "NodePort", "clusterIP": ip, "ports": [{"port": 80, "nodePort": port}]}),
+    ));
+    assert_eq!(again.status, 201, "{}", again.body);
+    // The address survives a restart of the server (allocations are in the store).
+    let mut s = s;
+    s.restart();
+    let clash = s.curl(
+        "POST",
+        "/api/v1/namespaces/default/services",
+        Some((
+            "application/json",
+            svc("d", json!({"clusterIP": ip, "ports": [{"port": 80}]}))
+                .to_string()
+                .as_bytes(),
+        )),
+        false,
+    );
+    assert_eq!(clash.status, 422, "{}", clash.body);
+}
+
+#[test]
+fn malformed_input_never_yields_a_server_error() {
+    let s = Server::start();
+    let bodies: &[(&str, &[u8])] = &[
+        ("application/json", b""),
+        ("application/json", b"null"),
+        ("application/json", b"[]"),
+        ("application/json", b"\"str\""),
+        ("application/json", b"{\"metadata\": 5}"),
+        ("application/json", b"{\"metadata\": {\"name\": 5}}"),
+        ("application/json", b"{\"metadata\": {\"name\": \"x\", \"labels\": [1]}}"),
+        ("application/json", b"{\"apiVersion\": \"v1\", \"kind\": \"Pod\", \"metadata\": {\"name\": \"p\"}, \"spec\": 7}"),
+        ("application/json", b"{\"apiVersion\": \"v1\", \"kind\": \"Pod\", \"metadata\": {\"name\": \"p\"}, \"spec\": {\"containers\": \"x\"}}"),
+        ("application/yaml", b"a: [unclosed"),
+        ("application/vnd.kubernetes.protobuf", b"k8s\x00\x0a\x02garbage"),
+        ("application/json-patch+json", b"[{\"op\": \"move\"}]"),
+        ("application/merge-patch+json", b"{\"spec\": {\"containers\": null}}"),
+        ("application/strategic-merge-patch+json", b"{\"spec\": {\"containers\": [{\"$patch\": \"bogus\"}]}}"),
+    ];
+    ok(s.kubectl(&["run", "victim", "--image=nginx"]));
+    for (ct, body) in bodies {
+        for (method, path) in [
+            ("POST", "/api/v1/namespaces/default/pods"),
+            ("PUT", "/api/v1/namespaces/default/pods/victim"),
+            ("PATCH", "/api/v1/namespaces/default/pods/victim"),
+            ("POST", "/apis/apps/v1/namespaces/default/deployments"),
+        ] {
+            let r = s.curl(method, path, Some((ct, body)), false);
+            assert!(
+                (400..500).contains(&r.status),
+                "{method} {path} with {ct} {:?} answered {}: {}",
+                String::from_utf8_lossy(body),
+                r.status,
+                r.body
+            );
+            assert_eq!(r.json()["kind"], "Status", "{}", r.body);
+        }
+    }
+    // The server is still healthy.
+    assert_eq!(s.curl("GET", "/readyz", None, false).status, 200);
+}

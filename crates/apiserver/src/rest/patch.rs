@@ -27,7 +27,13 @@ pub fn apply(
         if let Some(cause) = &e.cause {
             tracing::debug!(cause = %cause, "patch failed");
         }
-        ApiError::new(e.code(), e.reason(), e.message.clone())
+        // Upstream answers some malformed strategic patches with a bare 500; they are the
+        // client's mistake, so they get a 400 here (same message).
+        if e.code() >= 500 {
+            ApiError::bad_request(&e.message)
+        } else {
+            ApiError::new(e.code(), e.reason(), e.message.clone())
+        }
     })?;
     if !patched.is_object() {
         return Err(ApiError::bad_request(
