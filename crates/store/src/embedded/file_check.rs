@@ -56,8 +56,18 @@ pub(super) fn check_existing_file(path: &Path) -> Result<()> {
     let page_count = u32::from_be_bytes(header[28..32].try_into().expect("4 bytes")) as u64;
     let valid_for = u32::from_be_bytes(header[92..96].try_into().expect("4 bytes"));
     // The in-header page count is only trustworthy when it was written with the current change
-    // counter (SQLite's own rule).
-    if change_counter == valid_for && page_count > 0 && len < page_count * page_size {
+    // counter (SQLite's own rule), and only when no WAL holds pages not yet copied back: a crash in
+    // the middle of a checkpoint legitimately leaves the file shorter than its header says, and
+    // SQLite completes it from the WAL.
+    let wal = std::path::PathBuf::from(format!("{}-wal", path.display()));
+    let wal_has_frames = std::fs::metadata(&wal)
+        .map(|m| m.len() > 32)
+        .unwrap_or(false);
+    if change_counter == valid_for
+        && page_count > 0
+        && !wal_has_frames
+        && len < page_count * page_size
+    {
         return Err(corrupt(
             path,
             &format!(

@@ -220,6 +220,25 @@ impl Writer {
         }
     }
 
+    /// Takes the write lock up front (BEGIN IMMEDIATE), retrying while it is busy, so a batch
+    /// never fails halfway for a lock: once begun, nothing else can hold up its writes or commit.
+    fn begin(conn: &Connection) -> rusqlite::Result<Transaction<'_>> {
+        let mut delay = Duration::from_millis(1);
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            match Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Immediate) {
+                Err(rusqlite::Error::SqliteFailure(f, _))
+                    if f.code == rusqlite::ErrorCode::DatabaseBusy
+                        && std::time::Instant::now() < deadline =>
+                {
+                    std::thread::sleep(delay);
+                    delay = (delay * 2).min(Duration::from_millis(100));
+                }
+                other => return other,
+            }
+        }
+    }
+
     fn commit_batch(&mut self, batch: Vec<WriteOp>) {
         let start_revision = self.revision;
         let mut outcomes = Vec::with_capacity(batch.len());
@@ -229,7 +248,7 @@ impl Writer {
             changes: HashMap::new(),
         };
         let committed = (|| -> rusqlite::Result<()> {
-            let tx = self.conn.transaction()?;
+            let tx = Self::begin(&self.conn)?;
             for op in ops.by_ref() {
                 outcomes.push(apply(&tx, &mut view, op, &mut self.revision)?);
             }
@@ -358,7 +377,7 @@ impl Writer {
         // a version is dead once its successor is at or before the target: delete it by revision.
         // Tombstones at or before the target go too.
         let result = (|| -> rusqlite::Result<()> {
-            let tx = self.conn.transaction()?;
+            let tx = Self::begin(&self.conn)?;
             for table in ["vals", "log"] {
                 tx.execute(
                     &format!(
