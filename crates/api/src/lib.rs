@@ -8,4 +8,4 @@ pub mod resource;
 pub mod strategy;
 
 pub use registry::Registry;
-pub use resource::{NameRule, ResourceInfo, Subresource};
+pub use resource::{NameRule, PrinterColumn, ResourceInfo, ScalePaths, Subresource};

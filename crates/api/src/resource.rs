@@ -60,6 +60,25 @@ impl NameRule {
     }
 }
 
+/// A custom resource's printer column (CRD `additionalPrinterColumns`).
+#[derive(Clone, Debug)]
+pub struct PrinterColumn {
+    pub name: String,
+    pub type_: String,
+    pub format: String,
+    pub description: String,
+    pub priority: i32,
+    pub json_path: String,
+}
+
+/// Where a custom resource keeps what its scale subresource reads and writes (JSON paths).
+#[derive(Clone, Debug)]
+pub struct ScalePaths {
+    pub spec_replicas: String,
+    pub status_replicas: String,
+    pub label_selector: Option<String>,
+}
+
 /// One resource in one group-version.
 #[derive(Clone)]
 pub struct ResourceInfo {
@@ -91,6 +110,15 @@ pub struct ResourceInfo {
     /// Clients may set status when they create an object (nodes register with theirs); for every
     /// other resource with a status subresource, status starts empty.
     pub status_on_create: bool,
+    /// Table columns of a custom resource (built-in types use `capstan-printers`).
+    pub printer_columns: Option<std::sync::Arc<Vec<PrinterColumn>>>,
+    /// The scale subresource's paths, for custom resources.
+    pub scale_paths: Option<ScalePaths>,
+    /// Served from a CustomResourceDefinition rather than built in.
+    pub custom: bool,
+    /// A custom resource's `openAPIV3Schema` for this version (built-in types are described by
+    /// `definition` in the served OpenAPI documents).
+    pub schema: Option<std::sync::Arc<serde_json::Value>>,
 }
 
 impl std::fmt::Debug for ResourceInfo {

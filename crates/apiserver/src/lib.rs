@@ -7,6 +7,7 @@ mod admission;
 pub mod allocator;
 mod bootstrap;
 mod convert;
+mod crd;
 mod discovery;
 mod errors;
 mod field_validation;
@@ -202,6 +203,7 @@ pub async fn start(config: Config) -> Result<Running> {
         docs_server.openapi.ensure_built();
     });
     let compactor = capstan_store::spawn_compactor(store, config.compaction_interval);
+    tokio::spawn(crd::run(server.clone()));
     let task = tokio::spawn(server::serve(listener, tls, server.clone()));
     Ok(Running {
         addr,

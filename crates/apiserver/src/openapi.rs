@@ -115,12 +115,37 @@ fn served(res: &ResourceInfo, defs: &Definitions) -> ServedResource {
 
 fn build(registry: &Registry) -> Docs {
     let started = std::time::Instant::now();
-    let defs = capstan_openapi::builtin_definitions();
+    let mut defs = capstan_openapi::builtin_definitions();
+    // Custom resources bring their own schemas (with metadata, apiVersion and kind filled in).
+    for r in registry.all().iter().filter(|r| r.custom) {
+        let gvk = GroupVersionKind::new(&r.group, &r.version, &r.kind);
+        let schema = capstan_openapi::custom_resource_schema(&defs, &gvk, r.schema.as_deref());
+        defs.insert(r.definition.clone(), schema);
+        defs.add_group_version_kind(&r.definition, &gvk);
+        let list = capstan_openapi::list_schema(&defs, &r.definition, &r.kind);
+        let list_name = format!("{}List", r.definition);
+        defs.insert(list_name.clone(), list);
+        defs.add_group_version_kind(
+            &list_name,
+            &GroupVersionKind::new(&r.group, &r.version, &r.list_kind),
+        );
+    }
     let resources: Vec<ServedResource> = registry
         .all()
         .iter()
         .filter(|r| defs.contains(&r.definition))
-        .map(|r| served(r, &defs))
+        .map(|r| {
+            let s = served(r, &defs);
+            if r.custom {
+                // Custom resources take no strategic merge patch.
+                ServedResource {
+                    strategic_merge_patch: false,
+                    ..s
+                }
+            } else {
+                s
+            }
+        })
         .collect();
     let mut v3 = HashMap::new();
     let mut index_entries = Vec::new();

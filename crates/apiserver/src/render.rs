@@ -99,6 +99,91 @@ pub struct TableOptions {
     pub with_columns: bool,
 }
 
+/// Where a resource's table columns come from: the built-in printers, or a custom resource's
+/// additionalPrinterColumns (JSONPath cells).
+enum Printer<'a> {
+    Builtin(&'static [capstan_printers::Column]),
+    Custom(&'a [capstan_api::PrinterColumn]),
+}
+
+/// The "Age" column a CRD without printer columns gets (upstream's CRD default).
+fn age_column() -> capstan_api::PrinterColumn {
+    capstan_api::PrinterColumn {
+        name: "Age".into(),
+        type_: "date".into(),
+        format: String::new(),
+        description: "CreationTimestamp is a timestamp representing the server time when this object was created.".into(),
+        priority: 0,
+        json_path: ".metadata.creationTimestamp".into(),
+    }
+}
+
+impl<'a> Printer<'a> {
+    fn for_resource(res: &'a ResourceInfo) -> Printer<'a> {
+        match &res.printer_columns {
+            Some(cols) => Printer::Custom(cols),
+            None => Printer::Builtin(capstan_printers::columns_or_default(
+                &res.group,
+                &res.plural,
+            )),
+        }
+    }
+
+    fn custom_columns(cols: &[capstan_api::PrinterColumn]) -> Vec<capstan_api::PrinterColumn> {
+        if cols.is_empty() {
+            vec![age_column()]
+        } else {
+            cols.to_vec()
+        }
+    }
+
+    fn columns(&self) -> Vec<Value> {
+        match self {
+            Printer::Builtin(cols) => cols.iter().map(|c| c.to_json()).collect(),
+            Printer::Custom(cols) => {
+                let mut out = vec![json!({"name": "Name", "type": "string", "format": "name",
+                    "description": "Name must be unique within a namespace. Is required when creating resources, although some resources may allow a client to request the generation of an appropriate name automatically. Name is primarily intended for creation idempotence and configuration definition. Cannot be updated. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names",
+                    "priority": 0})];
+                for c in Self::custom_columns(cols) {
+                    out.push(json!({"name": c.name, "type": c.type_, "format": c.format,
+                                    "description": c.description, "priority": c.priority}));
+                }
+                out
+            }
+        }
+    }
+
+    fn cells(
+        &self,
+        res: &ResourceInfo,
+        obj: &Value,
+        now: SystemTime,
+    ) -> Result<Vec<Value>, ApiError> {
+        match self {
+            Printer::Builtin(_) => capstan_printers::row_cells(&res.group, &res.plural, obj, now)
+                .map_err(|e| ApiError::internal_error(&e.to_string())),
+            Printer::Custom(cols) => {
+                let mut cells = vec![
+                    obj.pointer("/metadata/name")
+                        .cloned()
+                        .unwrap_or(Value::Null),
+                ];
+                for c in Self::custom_columns(cols) {
+                    // Dates come out as ages ("5m"), as upstream's CRD table convertor does.
+                    let cell = match capstan_crd::JsonPath::parse_field(&c.json_path) {
+                        Ok(path) => {
+                            path.cell_at(obj, &c.type_, chrono::DateTime::<chrono::Utc>::from(now))
+                        }
+                        Err(_) => Value::Null,
+                    };
+                    cells.push(cell);
+                }
+                Ok(cells)
+            }
+        }
+    }
+}
+
 /// A meta.k8s.io Table of the given objects (already at the served version).
 pub fn table(
     res: &ResourceInfo,
@@ -107,14 +192,17 @@ pub fn table(
     list_meta: Map<String, Value>,
 ) -> Result<Value, ApiError> {
     let now = SystemTime::now();
-    let columns = capstan_printers::columns_or_default(&res.group, &res.plural);
+    let printer = Printer::for_resource(res);
     let mut rows = Vec::with_capacity(objects.len());
     for obj in objects {
-        let cells = capstan_printers::row_cells(&res.group, &res.plural, obj, now)
-            .map_err(|e| ApiError::internal_error(&e.to_string()))?;
+        let cells = printer.cells(res, obj, now)?;
         let mut row = Map::new();
         row.insert("cells".into(), Value::Array(cells));
-        let conditions = capstan_printers::row_conditions(&res.group, &res.plural, obj);
+        let conditions = if res.custom {
+            Vec::new()
+        } else {
+            capstan_printers::row_conditions(&res.group, &res.plural, obj)
+        };
         if !conditions.is_empty() {
             row.insert("conditions".into(), Value::Array(conditions));
         }
@@ -130,7 +218,7 @@ pub fn table(
         rows.push(Value::Object(row));
     }
     let column_definitions = if opts.with_columns {
-        Value::Array(columns.iter().map(|c| c.to_json()).collect())
+        Value::Array(printer.columns())
     } else {
         Value::Null
     };
@@ -152,12 +240,7 @@ pub fn render_object(
 ) -> Result<Bytes, ApiError> {
     match repr {
         Representation::Object => Ok(object_bytes(res, obj)),
-        Representation::PartialMetadata(v) => {
-            let value = object_value(res, obj)?;
-            Ok(Bytes::from(
-                serde_json::to_vec(&partial_metadata(&value, v)).expect("json"),
-            ))
-        }
+        Representation::PartialMetadata(v) => Ok(partial_metadata_bytes(res, obj, v)),
         Representation::Table(v) => {
             let value = object_value(res, obj)?;
             let mut meta = Map::new();

@@ -15,6 +15,10 @@ use crate::watch_cache::WatchCache;
 pub struct ApiServer {
     pub store: DynStore,
     registry: RwLock<Arc<Registry>>,
+    /// The built-in resources (custom resources are added to a copy of this).
+    builtin: Registry,
+    /// What the served custom resources were built from, to rebuild only on change.
+    custom_fingerprint: parking_lot::Mutex<String>,
     /// One cache per stored group-resource, started on first use. Looked up on most requests,
     /// so a plain lock; `starting` serializes the (rare) starts.
     caches: RwLock<HashMap<String, Arc<WatchCache>>>,
@@ -45,6 +49,8 @@ impl ApiServer {
         let openapi = crate::openapi::OpenApiDocs::new(&registry);
         ApiServer {
             store,
+            builtin: registry.clone(),
+            custom_fingerprint: parking_lot::Mutex::new(String::new()),
             registry: RwLock::new(Arc::new(registry)),
             caches: RwLock::new(HashMap::new()),
             starting: Mutex::new(()),
@@ -59,9 +65,28 @@ impl ApiServer {
         self.registry.read().clone()
     }
 
-    /// Replaces what is served (custom resources changed).
-    pub fn set_registry(&self, registry: Registry) {
+    pub fn custom_fingerprint_is(&self, fingerprint: &str) -> bool {
+        *self.custom_fingerprint.lock() == fingerprint
+    }
+
+    pub fn builtin_registry(&self) -> Registry {
+        self.builtin.clone()
+    }
+
+    /// Serves `registry` (the built-ins plus custom resources) if `fingerprint` — what it was built
+    /// from — changed. Caches of custom resources are dropped so they restart with the new rules.
+    pub fn set_custom_registry(&self, registry: Registry, fingerprint: String) {
+        let mut current = self.custom_fingerprint.lock();
+        if *current == fingerprint {
+            return;
+        }
+        *current = fingerprint;
         self.openapi.rebuild(&registry);
+        let builtin_prefixes: std::collections::HashSet<String> =
+            self.builtin.all().iter().map(|r| r.prefix(None)).collect();
+        self.caches
+            .write()
+            .retain(|prefix, _| builtin_prefixes.contains(prefix));
         *self.registry.write() = Arc::new(registry);
     }
 

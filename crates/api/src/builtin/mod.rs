@@ -67,6 +67,10 @@ where
         return_deleted_object: false,
         name_rule: NameRule::Subdomain,
         status_on_create: false,
+        printer_columns: None,
+        scale_paths: None,
+        custom: false,
+        schema: None,
     })
 }
 

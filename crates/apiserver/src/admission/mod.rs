@@ -120,6 +120,13 @@ pub fn grace_period(res: &ResourceInfo, obj: &Value, requested: Option<i64>) -> 
     Some(requested.unwrap_or(default).max(0))
 }
 
+/// A finalizer the server itself adds when an object is deleted (a CRD keeps one until its
+/// objects are gone).
+pub fn deletion_finalizer(res: &ResourceInfo) -> Option<&'static str> {
+    is(res, "apiextensions.k8s.io", "customresourcedefinitions")
+        .then_some(crate::crd::CLEANUP_FINALIZER)
+}
+
 /// Whether deletion must wait for something other than metadata finalizers (a namespace's
 /// `spec.finalizers`, which the namespace controller clears once its contents are gone).
 pub fn pending_finalization(res: &ResourceInfo, obj: &Value) -> bool {

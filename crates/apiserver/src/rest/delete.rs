@@ -207,6 +207,14 @@ pub async fn delete_object(
                 changed = true;
             }
         }
+        if let Some(f) = admission::deletion_finalizer(res) {
+            let mut finalizers = object::finalizers(&obj);
+            if !finalizers.iter().any(|x| x == f) {
+                finalizers.push(f.to_owned());
+                set_meta(&mut obj, "finalizers", json!(finalizers));
+                changed = true;
+            }
+        }
         let pending = admission::pending_finalization(res, &obj);
         if !object::finalizers(&obj).is_empty() || pending {
             if !object::is_deleting(&obj) {

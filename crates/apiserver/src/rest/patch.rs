@@ -15,7 +15,7 @@ pub fn apply(
 ) -> Result<Value, ApiError> {
     let definitions = ctx.srv.openapi.definitions();
     let schema = OpenApiPatchSchema::new(&definitions, &ctx.res.definition);
-    if patch_type == PatchType::Strategic && !schema.is_known() {
+    if patch_type == PatchType::Strategic && (ctx.res.custom || !schema.is_known()) {
         // Upstream: strategic merge patch needs Go types; custom resources do not have them.
         return Err(ApiError::unsupported_media_type(&[
             "application/json-patch+json",

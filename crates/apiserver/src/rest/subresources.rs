@@ -67,17 +67,63 @@ impl Ctx<'_> {
     }
 }
 
+/// Where a scalable object keeps its replicas and selector (JSON pointers).
+struct ScalePointers {
+    spec: String,
+    status: String,
+    /// Built-in workloads: a LabelSelector at /spec/selector; custom resources: a string field.
+    selector: Option<String>,
+    selector_is_string: bool,
+}
+
+impl ScalePointers {
+    fn of(res: &capstan_api::ResourceInfo) -> ScalePointers {
+        match &res.scale_paths {
+            Some(p) => ScalePointers {
+                spec: crate::crd::json_path_to_pointer(&p.spec_replicas),
+                status: crate::crd::json_path_to_pointer(&p.status_replicas),
+                selector: p
+                    .label_selector
+                    .as_deref()
+                    .map(crate::crd::json_path_to_pointer),
+                selector_is_string: true,
+            },
+            None => ScalePointers {
+                spec: "/spec/replicas".into(),
+                status: "/status/replicas".into(),
+                selector: Some("/spec/selector".into()),
+                selector_is_string: false,
+            },
+        }
+    }
+}
+
+/// Sets `value` at a JSON pointer, creating the objects on the way.
+fn set_pointer(obj: &mut Value, pointer: &str, value: Value) {
+    let mut cur = obj;
+    let parts: Vec<&str> = pointer.trim_start_matches('/').split('/').collect();
+    for (i, part) in parts.iter().enumerate() {
+        if !cur.is_object() {
+            *cur = json!({});
+        }
+        let m = cur.as_object_mut().expect("made an object");
+        if i + 1 == parts.len() {
+            m.insert((*part).to_owned(), value);
+            return;
+        }
+        cur = m.entry((*part).to_owned()).or_insert_with(|| json!({}));
+    }
+}
+
 /// The autoscaling/v1 Scale view of a scalable object.
-fn scale_of(obj: &Value) -> Value {
-    let replicas = obj
-        .pointer("/spec/replicas")
-        .and_then(Value::as_i64)
-        .unwrap_or(1);
+fn scale_of(obj: &Value, ptr: &ScalePointers) -> Value {
+    let replicas = obj.pointer(&ptr.spec).and_then(Value::as_i64).unwrap_or(1);
     let status_replicas = obj
-        .pointer("/status/replicas")
+        .pointer(&ptr.status)
         .and_then(Value::as_i64)
         .unwrap_or(0);
-    let selector = match obj.pointer("/spec/selector") {
+    let selector = match ptr.selector.as_deref().and_then(|p| obj.pointer(p)) {
+        Some(Value::String(s)) if ptr.selector_is_string => s.clone(),
         // Deployments, ReplicaSets, StatefulSets: a LabelSelector.
         Some(sel) if sel.get("matchLabels").is_some() || sel.get("matchExpressions").is_some() => {
             serde_json::from_value(sel.clone())
@@ -123,9 +169,10 @@ fn scale_of(obj: &Value) -> Value {
 }
 
 async fn scale(ctx: &Ctx<'_>, body: Bytes) -> Result<Response<Body>, ApiError> {
+    let ptr = ScalePointers::of(&ctx.res);
     let (current, _) = ctx.current().await?;
     let scale = match ctx.info.verb.as_str() {
-        "get" => return Ok(value_response(200, &scale_of(&current))),
+        "get" => return Ok(value_response(200, &scale_of(&current, &ptr))),
         "update" => decode_object(&body, ctx.content_type.as_deref())?,
         _ => {
             let media = super::body::media_type(ctx.content_type.as_deref());
@@ -139,7 +186,7 @@ async fn scale(ctx: &Ctx<'_>, body: Bytes) -> Result<Response<Body>, ApiError> {
                 })?;
             let defs = serde_json::Map::new();
             let schema = capstan_patch::OpenApiPatchSchema::new(&defs, "");
-            capstan_patch::apply_patch(patch_type, &scale_of(&current), &body, &schema)
+            capstan_patch::apply_patch(patch_type, &scale_of(&current, &ptr), &body, &schema)
                 .map_err(|e| ApiError::new(e.code(), e.reason(), e.message.clone()))?
         }
     };
@@ -159,7 +206,7 @@ async fn scale(ctx: &Ctx<'_>, body: Bytes) -> Result<Response<Body>, ApiError> {
         ));
     }
     let mut updated = current.clone();
-    updated["spec"]["replicas"] = json!(replicas);
+    set_pointer(&mut updated, &ptr.spec, json!(replicas));
     // A resourceVersion in the Scale is a precondition on the object.
     match scale
         .pointer("/metadata/resourceVersion")
@@ -171,7 +218,7 @@ async fn scale(ctx: &Ctx<'_>, body: Bytes) -> Result<Response<Body>, ApiError> {
     let (_, written) =
         write::guaranteed_update(ctx, Change::Replace(updated), Target::Main).await?;
     let served = crate::convert::from_storage(&ctx.res, written.object);
-    let mut s = scale_of(&served);
+    let mut s = scale_of(&served, &ptr);
     s["metadata"]["resourceVersion"] = json!(written.rev.to_string());
     Ok(value_response(200, &s))
 }

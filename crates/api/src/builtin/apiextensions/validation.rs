@@ -155,6 +155,16 @@ pub(super) fn validate_validation(
     if require_structural {
         errs.extend(validate_structural(schema, &schema_path));
     }
+    // x-kubernetes-validations must compile (CEL); a rule the evaluator cannot run refuses the
+    // CRD rather than being ignored. Only asked once the schema is structural, so structural
+    // problems are not reported twice.
+    if errs.is_empty()
+        && let Ok(raw) = serde_json::to_value(schema)
+        && let Ok(parsed) = capstan_crd::parse_schema(&raw)
+        && let Err(rule_errors) = capstan_crd::compile_rules(&parsed, &schema_path)
+    {
+        errs.extend(rule_errors);
+    }
     let ctx = Context {
         allow_defaults: true,
         forbidden_reason: String::new(),
