@@ -119,6 +119,9 @@ pub struct ResourceInfo {
     /// A custom resource's `openAPIV3Schema` for this version (built-in types are described by
     /// `definition` in the served OpenAPI documents).
     pub schema: Option<std::sync::Arc<serde_json::Value>>,
+    /// Requests to this version cannot be served (e.g. a CRD version needing a conversion webhook,
+    /// which Capstan does not call yet): every request gets a 503 with this explanation.
+    pub unavailable: Option<String>,
 }
 
 impl std::fmt::Debug for ResourceInfo {

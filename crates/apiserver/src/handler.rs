@@ -122,6 +122,9 @@ where
         return (Err(path_not_found()), verb_label, info.resource);
     };
     let resource_label = info.resource.clone();
+    if let Some(why) = &res.unavailable {
+        return (Err(ApiError::service_unavailable(why)), verb_label, resource_label);
+    }
     let neg = match negotiate(accept.as_deref()) {
         Ok(n) => n,
         Err(e) => return (Err(e), verb_label, resource_label),

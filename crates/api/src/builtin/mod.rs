@@ -71,6 +71,7 @@ where
         scale_paths: None,
         custom: false,
         schema: None,
+        unavailable: None,
     })
 }
 

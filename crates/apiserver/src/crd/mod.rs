@@ -81,6 +81,9 @@ pub fn resources_from_crd(crd: &Value) -> Vec<ResourceInfo> {
         .and_then(Value::as_str)
         .unwrap_or("")
         .to_owned();
+    // Without a webhook client, only the storage version of a webhook-converted
+    // resource can be served faithfully; other versions answer 503 with a reason.
+    let webhook_conversion = str_at(crd, "/spec/conversion/strategy") == "Webhook";
     let mut out = Vec::new();
     for v in versions
         .iter()
@@ -176,6 +179,11 @@ pub fn resources_from_crd(crd: &Value) -> Vec<ResourceInfo> {
             scale_paths: scale,
             custom: true,
             schema: schema.map(Arc::new),
+            unavailable: (webhook_conversion && version != storage_version).then(|| {
+                format!(
+                    "{plural}.{group}/{version} needs a conversion webhook to convert from {storage_version}, and this server does not call conversion webhooks yet; read and write {storage_version}, or use conversion strategy None"
+                )
+            }),
         });
     }
     out
