@@ -123,7 +123,11 @@ where
     };
     let resource_label = info.resource.clone();
     if let Some(why) = &res.unavailable {
-        return (Err(ApiError::service_unavailable(why)), verb_label, resource_label);
+        return (
+            Err(ApiError::service_unavailable(why)),
+            verb_label,
+            resource_label,
+        );
     }
     let neg = match negotiate(accept.as_deref()) {
         Ok(n) => n,
@@ -134,6 +138,12 @@ where
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
+    let user_agent = req
+        .headers()
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
     let body = match read_body(req).await {
         Ok(b) => b,
         Err(e) => return (Err(e), verb_label, resource_label),
@@ -145,6 +155,7 @@ where
         query,
         neg,
         content_type,
+        user_agent,
     };
     (rest::dispatch(ctx, body).await, verb_label, resource_label)
 }

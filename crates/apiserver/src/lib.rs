@@ -10,6 +10,7 @@ mod convert;
 mod crd;
 mod discovery;
 mod errors;
+mod field_manager;
 mod field_validation;
 mod handler;
 mod http_util;

@@ -27,6 +27,7 @@ pub struct ApiServer {
     pub version: VersionInfo,
     pub openapi: crate::openapi::OpenApiDocs,
     pub metrics: Arc<crate::metrics::Metrics>,
+    pub field_managers: crate::field_manager::FieldManagers,
 }
 
 #[derive(Clone, Debug)]
@@ -58,6 +59,7 @@ impl ApiServer {
             version,
             openapi,
             metrics,
+            field_managers: Default::default(),
         }
     }
 

@@ -322,3 +322,34 @@ fn conflicting_names_are_not_accepted() {
         stdout(&out) == "KindConflict" || stdout(&out) == "ShortNamesConflict"
     });
 }
+
+#[test]
+fn webhook_conversion_is_refused_clearly() {
+    let s = Server::start();
+    let crd = CRD.replace(
+        "  versions:\n",
+        "  conversion:\n    strategy: Webhook\n    webhook:\n      conversionReviewVersions: [v1]\n      clientConfig:\n        url: https://127.0.0.1:9/convert\n  versions:\n",
+    );
+    ok(s.kubectl_with(&newest_kubectl(), &["apply", "-f", "-"], Some(&crd)));
+    ok(s.kubectl(&[
+        "wait",
+        "--for=condition=Established",
+        "crd/widgets.example.com",
+        "--timeout=20s",
+    ]));
+    eventually("the storage version is served", || {
+        s.curl("GET", "/apis/example.com/v1/widgets", None, false)
+            .status
+            == 200
+    });
+    let other = s.curl("GET", "/apis/example.com/v1beta1/widgets", None, false);
+    assert_eq!(other.status, 503, "{}", other.body);
+    assert!(
+        other.json()["message"]
+            .as_str()
+            .unwrap()
+            .contains("conversion webhook"),
+        "{}",
+        other.body
+    );
+}

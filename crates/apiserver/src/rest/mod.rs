@@ -29,6 +29,8 @@ pub struct Ctx<'a> {
     pub query: Query,
     pub neg: Negotiated,
     pub content_type: Option<String>,
+    /// The client's User-Agent (names the field manager when the request does not).
+    pub user_agent: String,
 }
 
 impl Ctx<'_> {

@@ -11,6 +11,7 @@ use super::{Ctx, meta};
 use crate::admission;
 use crate::convert;
 use crate::errors::store_error;
+use crate::field_manager;
 use crate::field_validation;
 use crate::http_util::{Body, add_warnings, object_response};
 use crate::object::{self, meta_str, set_meta, to_stored_bytes};
@@ -23,10 +24,11 @@ const UPDATE_ATTEMPTS: usize = 16;
 
 pub async fn create(ctx: &Ctx<'_>, body: Bytes) -> Result<Response<Body>, ApiError> {
     let dry_run = ctx.query.dry_run()?;
+    field_manager::validate_options(ctx, field_manager::Options::Create)?;
     let mut obj = decode_object(&body, ctx.content_type.as_deref())?;
     check_type(&mut obj, &ctx.res.api_version(), &ctx.res.kind)?;
     let field_warnings = check_fields(ctx, &obj, Some(&body))?;
-    let mut written = create_object(ctx, obj, dry_run).await?;
+    let mut written = create_object(ctx, obj, Ownership::Track, dry_run).await?;
     written.warnings.splice(0..0, field_warnings);
     respond(ctx, 201, &written)
 }
@@ -68,10 +70,19 @@ pub struct Written {
     pub warnings: Vec<String>,
 }
 
-/// The create pipeline shared by POST and create-on-update: metadata, strategy, admission, store.
+/// Whether a create still has to record its writer's fields (an apply has recorded them).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Ownership {
+    Track,
+    Recorded,
+}
+
+/// The create pipeline shared by POST, create-on-update and create-by-apply: metadata, strategy,
+/// field ownership, admission, store.
 pub async fn create_object(
     ctx: &Ctx<'_>,
     mut obj: Value,
+    ownership: Ownership,
     dry_run: bool,
 ) -> Result<Written, ApiError> {
     let res = &ctx.res;
@@ -95,6 +106,11 @@ pub async fn create_object(
     let errs = meta::validate_create(res, &obj);
     if !errs.is_empty() {
         return Err(meta::invalid(res, &obj, &errs));
+    }
+    // Ownership is recorded for what the client sent (with defaults); admission's additions are
+    // nobody's, as upstream.
+    if ownership == Ownership::Track {
+        field_manager::track_update(ctx, None, &mut obj);
     }
     admission::admit_create(ctx.srv, res, &mut obj, dry_run, &mut warnings).await?;
     let mut stored = convert::to_storage(res, obj);
@@ -175,6 +191,8 @@ pub enum Change {
         patch_type: capstan_patch::PatchType,
         body: Bytes,
     },
+    /// Server-side apply of a configuration (creates the object when absent).
+    Apply { config: Value, force: bool },
 }
 
 /// Which part of the object an update may change.
@@ -198,6 +216,7 @@ pub async fn update(
             ctx.info.name
         )));
     }
+    field_manager::validate_options(ctx, field_manager::Options::Update)?;
     let field_warnings = check_fields(ctx, &obj, Some(&body))?;
     set_meta(&mut obj, "name", json!(ctx.info.name));
     let (code, mut written) = guaranteed_update(ctx, Change::Replace(obj), target).await?;
@@ -207,17 +226,47 @@ pub async fn update(
 
 pub async fn patch(ctx: &Ctx<'_>, body: Bytes, target: Target) -> Result<Response<Body>, ApiError> {
     let media = super::body::media_type(ctx.content_type.as_deref());
+    if media == APPLY_PATCH {
+        field_manager::validate_options(ctx, field_manager::Options::Patch { apply: true })?;
+        let config = field_manager::decode_applied(&body)?;
+        check_names(ctx, &config)?;
+        let force = ctx.query.flag("force");
+        let (code, written) =
+            guaranteed_update(ctx, Change::Apply { config, force }, target).await?;
+        return respond(ctx, code, &written);
+    }
     let patch_type = capstan_patch::PatchType::from_content_type(&media).ok_or_else(|| {
         ApiError::unsupported_media_type(&[
             "application/json-patch+json",
             "application/merge-patch+json",
             "application/strategic-merge-patch+json",
-            "application/apply-patch+yaml",
+            APPLY_PATCH,
         ])
     })?;
+    field_manager::validate_options(ctx, field_manager::Options::Patch { apply: false })?;
     let (code, written) =
         guaranteed_update(ctx, Change::Patch { patch_type, body }, target).await?;
     respond(ctx, code, &written)
+}
+
+const APPLY_PATCH: &str = "application/apply-patch+yaml";
+
+/// An applied configuration names the object of the URL, if it names one.
+fn check_names(ctx: &Ctx<'_>, config: &Value) -> Result<(), ApiError> {
+    let name = meta_str(config, "name");
+    if !name.is_empty() && name != ctx.info.name {
+        return Err(ApiError::bad_request(&format!(
+            "the name of the object ({name}) does not match the name on the URL ({})",
+            ctx.info.name
+        )));
+    }
+    let namespace = meta_str(config, "namespace");
+    if !namespace.is_empty() && ctx.res.namespaced && namespace != ctx.info.namespace {
+        return Err(ApiError::bad_request(
+            "the namespace of the provided object does not match the namespace sent on the request",
+        ));
+    }
+    Ok(())
 }
 
 /// Reads the current object, computes the new one, validates and writes it with a compare-and-swap
@@ -242,8 +291,20 @@ pub async fn guaranteed_update(
             .kv;
         let Some(current) = current else {
             return match (&change, target) {
-                (Change::Replace(obj), Target::Main) if res.create_on_update => {
-                    Ok((201, create_object(ctx, obj.clone(), dry_run).await?))
+                (Change::Replace(obj), Target::Main) if res.create_on_update => Ok((
+                    201,
+                    create_object(ctx, obj.clone(), Ownership::Track, dry_run).await?,
+                )),
+                (Change::Apply { config, force }, Target::Main) => {
+                    let mut obj = field_manager::apply(ctx, None, config, *force)?;
+                    set_meta(&mut obj, "name", json!(ctx.info.name));
+                    if res.namespaced {
+                        set_meta(&mut obj, "namespace", json!(ctx.info.namespace));
+                    }
+                    Ok((
+                        201,
+                        create_object(ctx, obj, Ownership::Recorded, dry_run).await?,
+                    ))
                 }
                 _ => Err(ApiError::not_found(&gr, &ctx.info.name)),
             };
@@ -262,6 +323,9 @@ pub async fn guaranteed_update(
                 let patched = super::patch::apply(ctx, *patch_type, &old, body)?;
                 field_warnings = check_fields(ctx, &patched, None)?;
                 patched
+            }
+            Change::Apply { config, force } => {
+                field_manager::apply(ctx, Some(&old), config, *force)?
             }
         };
         // A resourceVersion in the new object is a precondition on the current one.
@@ -297,6 +361,9 @@ pub async fn guaranteed_update(
         let errs = meta::validate_update(res, &new, &old);
         if !errs.is_empty() {
             return Err(meta::invalid(res, &new, &errs));
+        }
+        if !matches!(change, Change::Apply { .. }) {
+            field_manager::track_update(ctx, Some(&old), &mut new);
         }
         admission::admit_update(ctx.srv, res, &mut new, &old, dry_run, &mut warnings).await?;
         let mut stored = convert::to_storage(res, new);
