@@ -353,3 +353,121 @@ fn webhook_conversion_is_refused_clearly() {
         other.body
     );
 }
+
+#[test]
+fn custom_resources_take_part_in_watch_finalizers_and_garbage_collection() {
+    let s = Server::start();
+    let k = newest_kubectl();
+    ok(s.kubectl_with(&k, &["apply", "-f", "-"], Some(CRD)));
+    ok(s.kubectl(&[
+        "wait",
+        "--for=condition=Established",
+        "crd/widgets.example.com",
+        "--timeout=20s",
+    ]));
+    eventually("widgets are served", || {
+        s.kubectl(&["get", "widgets"]).status.success()
+    });
+    let list = s.curl(
+        "GET",
+        "/apis/example.com/v1/namespaces/default/widgets",
+        None,
+        false,
+    );
+    let from = list.json()["metadata"]["resourceVersion"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // A widget owned by a ConfigMap goes when its owner goes.
+    ok(s.kubectl(&["create", "configmap", "owner"]));
+    let uid = ok(s.kubectl(&[
+        "get",
+        "configmap",
+        "owner",
+        "-o",
+        "jsonpath={.metadata.uid}",
+    ]));
+    let owned = format!(
+        "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: owned\n  ownerReferences:\n  - apiVersion: v1\n    kind: ConfigMap\n    name: owner\n    uid: {uid}\nspec:\n  color: red\n"
+    );
+    ok(s.kubectl_with(&k, &["apply", "-f", "-"], Some(&owned)));
+    // And a ConfigMap owned by a widget goes when the widget goes.
+    let widget_uid = ok(s.kubectl(&["get", "widget", "owned", "-o", "jsonpath={.metadata.uid}"]));
+    let dependent = format!(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: dependent\n  ownerReferences:\n  - apiVersion: example.com/v1\n    kind: Widget\n    name: owned\n    uid: {widget_uid}\n"
+    );
+    ok(s.kubectl_with(&k, &["apply", "-f", "-"], Some(&dependent)));
+    ok(s.kubectl(&["delete", "configmap", "owner"]));
+    eventually("the owned widget is collected", || {
+        !s.kubectl(&["get", "widget", "owned"]).status.success()
+    });
+    eventually("the widget's dependent is collected", || {
+        !s.kubectl(&["get", "configmap", "dependent"])
+            .status
+            .success()
+    });
+
+    // Finalizers hold a deleted widget until they are removed.
+    let held = widget("held", "  color: green\n").replace(
+        "metadata:\n  name: held\n",
+        "metadata:\n  name: held\n  finalizers: [example.com/hold]\n",
+    );
+    ok(s.kubectl_with(&k, &["apply", "-f", "-"], Some(&held)));
+    ok(s.kubectl(&["delete", "widget", "held", "--wait=false"]));
+    let stamp = ok(s.kubectl(&[
+        "get",
+        "widget",
+        "held",
+        "-o",
+        "jsonpath={.metadata.deletionTimestamp}",
+    ]));
+    assert!(!stamp.is_empty(), "marked for deletion");
+    ok(s.kubectl(&[
+        "patch",
+        "widget",
+        "held",
+        "--type=merge",
+        "-p",
+        "{\"metadata\":{\"finalizers\":null}}",
+    ]));
+    eventually("the widget is gone once its finalizer is", || {
+        !s.kubectl(&["get", "widget", "held"]).status.success()
+    });
+
+    // A watch from before all this saw every step.
+    let watch = s.curl(
+        "GET",
+        &format!(
+            "/apis/example.com/v1/namespaces/default/widgets?watch=1&resourceVersion={from}&timeoutSeconds=1"
+        ),
+        None,
+        false,
+    );
+    let events: Vec<(String, String)> = watch
+        .body
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            let e: serde_json::Value = serde_json::from_str(l).unwrap();
+            (
+                e["type"].as_str().unwrap().to_owned(),
+                e["object"]["metadata"]["name"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    for expected in [
+        ("ADDED", "owned"),
+        ("DELETED", "owned"),
+        ("ADDED", "held"),
+        ("MODIFIED", "held"),
+        ("DELETED", "held"),
+    ] {
+        assert!(
+            events
+                .iter()
+                .any(|(t, n)| (t.as_str(), n.as_str()) == expected),
+            "{expected:?} in {events:?}"
+        );
+    }
+}

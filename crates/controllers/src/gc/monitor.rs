@@ -10,7 +10,8 @@ use kube::Client;
 use kube::api::{Api, DynamicObject, PartialObjectMeta};
 use kube::runtime::WatchStreamExt;
 use kube::runtime::watcher::{self, Event};
-use tokio::sync::mpsc;
+use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
+use tokio::sync::{Notify, mpsc};
 use tokio::task::{AbortHandle, JoinSet};
 
 use super::graph::GraphEvent;
@@ -52,6 +53,7 @@ pub(super) async fn sync_monitors(gc: Arc<Gc>, period: Duration) {
     // Dropping the set (when the collector stops) aborts every watch.
     let mut tasks: JoinSet<()> = JoinSet::new();
     let mut running: HashMap<GroupVersionResource, AbortHandle> = HashMap::new();
+    let crds_changed = watch_crds(gc.client.clone());
     loop {
         match discovery::discover(&gc.client).await {
             Ok(d) => {
@@ -89,8 +91,34 @@ pub(super) async fn sync_monitors(gc: Arc<Gc>, period: Duration) {
             }
         }
         while tasks.try_join_next().is_some() {}
-        tokio::time::sleep(period).await;
+        // Rediscover on the period, and as soon as a CRD changes, so custom resources created
+        // right after their definition are collected too.
+        tokio::select! {
+            _ = tokio::time::sleep(period) => {}
+            _ = crds_changed.notified() => {}
+        }
     }
+}
+
+/// Signals every change of a CustomResourceDefinition (after the initial listing).
+fn watch_crds(client: Client) -> Arc<Notify> {
+    let notify = Arc::new(Notify::new());
+    let signal = notify.clone();
+    tokio::spawn(async move {
+        let api: Api<PartialObjectMeta<CustomResourceDefinition>> = Api::all(client);
+        let mut stream = watcher::watcher(api, watcher::Config::default())
+            .default_backoff()
+            .boxed();
+        let mut initialised = false;
+        while let Some(ev) = stream.next().await {
+            match ev {
+                Ok(Event::InitDone) => initialised = true,
+                Ok(Event::Apply(_) | Event::Delete(_)) if initialised => signal.notify_one(),
+                _ => {}
+            }
+        }
+    });
+    notify
 }
 
 /// Watches one resource type. After each (re)list, objects that were known but not listed
