@@ -471,3 +471,96 @@ fn custom_resources_take_part_in_watch_finalizers_and_garbage_collection() {
         );
     }
 }
+
+mod kube_rs {
+    use super::CRD;
+    use super::common::*;
+    use kube::api::{Api, ApiResource, DynamicObject, GroupVersionKind, Patch, PatchParams};
+    use kube::{Client, Config};
+    use serde_json::json;
+
+    async fn client(s: &Server) -> Client {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let kubeconfig = kube::config::Kubeconfig::read_from(s.kubeconfig()).unwrap();
+        let config = Config::from_custom_kubeconfig(kubeconfig, &Default::default())
+            .await
+            .unwrap();
+        Client::try_from(config).unwrap()
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn kube_rs_custom_resources() {
+        let s = Server::start();
+        ok(s.kubectl_with(&newest_kubectl(), &["apply", "-f", "-"], Some(CRD)));
+        ok(s.kubectl(&[
+            "wait",
+            "--for=condition=Established",
+            "crd/widgets.example.com",
+            "--timeout=20s",
+        ]));
+        let client = client(&s).await;
+        // Discovery finds the new kind, as a dynamic client would use it.
+        let discovery = kube::discovery::Discovery::new(client.clone())
+            .run()
+            .await
+            .unwrap();
+        let (resource, caps) = discovery
+            .resolve_gvk(&GroupVersionKind::gvk("example.com", "v1", "Widget"))
+            .expect("widgets are discovered");
+        assert!(caps.supports_operation(kube::discovery::verbs::PATCH));
+        let widgets: Api<DynamicObject> = Api::namespaced_with(client, "default", &resource);
+        let apply = |spec: serde_json::Value| {
+            Patch::Apply(json!({
+                "apiVersion": "example.com/v1", "kind": "Widget",
+                "metadata": {"name": "k"}, "spec": spec,
+            }))
+        };
+        let made = widgets
+            .patch(
+                "k",
+                &PatchParams::apply("kube-rs-test"),
+                &apply(json!({"color": "green"})),
+            )
+            .await
+            .unwrap();
+        assert_eq!(made.data["spec"]["size"], 3, "defaulted from the schema");
+
+        // Validation failures are 422s naming the field.
+        let err = widgets
+            .patch(
+                "k",
+                &PatchParams::apply("kube-rs-test"),
+                &apply(json!({"color": "pink"})),
+            )
+            .await
+            .unwrap_err();
+        match err {
+            kube::Error::Api(status) => {
+                assert_eq!(status.code, 422, "{status:?}");
+                assert!(status.message.contains("spec.color"), "{}", status.message);
+            }
+            other => panic!("expected a 422, got {other:?}"),
+        }
+
+        // The status subresource takes status only.
+        let status = widgets
+            .patch_status(
+                "k",
+                &PatchParams::default(),
+                &Patch::Merge(json!({"status": {"size": 4}, "spec": {"color": "blue"}})),
+            )
+            .await
+            .unwrap();
+        assert_eq!(status.data["status"]["size"], 4);
+        assert_eq!(status.data["spec"]["color"], "green");
+
+        let v1beta1 = ApiResource::from_gvk_with_plural(
+            &GroupVersionKind::gvk("example.com", "v1beta1", "Widget"),
+            "widgets",
+        );
+        let old: Api<DynamicObject> =
+            Api::namespaced_with(widgets.into_client(), "default", &v1beta1);
+        let seen = old.get("k").await.unwrap();
+        assert_eq!(seen.types.unwrap().api_version, "example.com/v1beta1");
+    }
+}
