@@ -3,6 +3,7 @@
 mod bench;
 mod bench_api;
 mod server;
+mod sim;
 
 use clap::{Parser, Subcommand};
 
@@ -24,6 +25,9 @@ enum Command {
     /// Benchmarks that print their figures (results go in docs/PERFORMANCE.md).
     #[command(subcommand)]
     Bench(bench::BenchCommand),
+    /// Simulated nodes for scale tests and benchmarks (always labelled as simulated).
+    #[command(subcommand)]
+    Sim(sim::SimCommand),
 }
 
 fn main() {
@@ -43,6 +47,7 @@ fn main() {
         match cli.command {
             Command::Server(a) => server::run(a).await,
             Command::Bench(b) => bench::run(b).await,
+            Command::Sim(c) => sim::run(c).await,
         }
     });
     if let Err(e) = result {

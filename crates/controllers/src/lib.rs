@@ -17,9 +17,6 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use kube::Client;
-use kube::config::{KubeConfigOptions, Kubeconfig};
-
 use crate::queue::WorkQueue;
 
 #[derive(Clone, Debug)]
@@ -51,9 +48,7 @@ impl ControllerConfig {
 
 /// Runs all controllers until the future is dropped; logs and retries on errors, never panics.
 pub async fn run(config: ControllerConfig) -> anyhow::Result<()> {
-    // Another part of the process may have installed it already; either way ring is in place.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let client = connect(&config).await;
+    let client = capstan_client::connect_when_ready(&config.kubeconfig).await;
     tracing::info!("starting controllers");
     tokio::join!(
         namespace::run(client.clone(), config.namespace_deletion_delay, 2),
@@ -62,29 +57,6 @@ pub async fn run(config: ControllerConfig) -> anyhow::Result<()> {
         rootca::run(client.clone(), config.cluster_ca_pem.clone()),
     );
     Ok(())
-}
-
-/// A client for the kubeconfig, waiting for it to become readable (the API server writes it
-/// while starting up).
-async fn connect(config: &ControllerConfig) -> Client {
-    let mut delay = Duration::from_millis(100);
-    loop {
-        match try_connect(config).await {
-            Ok(client) => return client,
-            Err(e) => {
-                tracing::warn!(kubeconfig = %config.kubeconfig.display(), error = %e, "cannot build API client; retrying");
-                tokio::time::sleep(delay).await;
-                delay = (delay * 2).min(Duration::from_secs(5));
-            }
-        }
-    }
-}
-
-async fn try_connect(config: &ControllerConfig) -> anyhow::Result<Client> {
-    let kubeconfig = Kubeconfig::read_from(&config.kubeconfig)?;
-    let cfg =
-        kube::Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default()).await?;
-    Ok(Client::try_from(cfg)?)
 }
 
 /// Runs `workers` loops taking keys off the queue; `sync` decides how each key is requeued.
