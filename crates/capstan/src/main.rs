@@ -2,6 +2,7 @@
 
 mod bench;
 mod bench_api;
+mod scheduler;
 mod server;
 mod sim;
 
@@ -25,6 +26,8 @@ enum Command {
     /// Benchmarks that print their figures (results go in docs/PERFORMANCE.md).
     #[command(subcommand)]
     Bench(bench::BenchCommand),
+    /// Run the scheduler alone against an API server.
+    Scheduler(scheduler::SchedulerArgs),
     /// Simulated nodes for scale tests and benchmarks (always labelled as simulated).
     #[command(subcommand)]
     Sim(sim::SimCommand),
@@ -48,6 +51,7 @@ fn main() {
             Command::Server(a) => server::run(a).await,
             Command::Bench(b) => bench::run(b).await,
             Command::Sim(c) => sim::run(c).await,
+            Command::Scheduler(a) => scheduler::run(a).await,
         }
     });
     if let Err(e) = result {

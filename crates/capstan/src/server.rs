@@ -53,6 +53,9 @@ pub struct ServerArgs {
     /// Do not run the scheduler.
     #[arg(long)]
     disable_scheduler: bool,
+    /// Configuration of the built-in scheduler (a KubeSchedulerConfiguration).
+    #[arg(long)]
+    scheduler_config: Option<PathBuf>,
 }
 
 pub async fn run(args: ServerArgs) -> Result<()> {
@@ -77,7 +80,11 @@ pub async fn run(args: ServerArgs) -> Result<()> {
             "--datastore-cafile/--datastore-certfile/--datastore-keyfile need --datastore-endpoint"
         );
     }
-    let _ = (args.disable_scheduler, args.cluster_cidr);
+    let _ = args.cluster_cidr;
+    // Checked before anything starts, so a bad file is a one-line error, not a half-started server.
+    let scheduler = (!args.disable_scheduler)
+        .then(|| crate::scheduler::options(args.scheduler_config.as_deref(), true))
+        .transpose()?;
     let data_dir = config.data_dir.clone();
     let running = capstan_apiserver::start(config).await?;
     // Controllers are API clients like any other: they use a kubeconfig, never the store.
@@ -88,6 +95,13 @@ pub async fn run(args: ServerArgs) -> Result<()> {
             tracing::error!(error = %e, "controllers stopped");
         }
     });
+    if let Some(options) = scheduler {
+        let kubeconfig = running.kubeconfig.clone();
+        tokio::spawn(async move {
+            let client = capstan_client::connect_when_ready(&kubeconfig).await;
+            capstan_schedulerd::run(client, options).await;
+        });
+    }
     eprintln!(
         "capstan API server listening on https://{}\nTo use kubectl:\n  export KUBECONFIG={}\n  kubectl get namespaces",
         running.addr,

@@ -75,6 +75,26 @@ pub async fn run_agents(client: Client, config: SimConfig, nodes: Vec<SimNode>, 
         &nodes,
         config.lease_duration_seconds,
     ));
+    // Every node has its Lease from the start, as a kubelet creates it on registration.
+    let created = {
+        use futures::StreamExt;
+        futures::stream::iter(names.iter().cloned())
+            .map(|name| {
+                let leases = leases.clone();
+                async move { leases.renew(&name).await }
+            })
+            .buffer_unordered(64)
+            .filter(|ok| std::future::ready(*ok))
+            .count()
+            .await
+    };
+    if created < names.len() {
+        tracing::warn!(
+            created,
+            nodes = names.len(),
+            "some leases could not be created yet; they are retried on schedule"
+        );
+    }
     let SimStats {
         leases: lease_stats,
         conditions: condition_stats,

@@ -342,3 +342,97 @@ fn decode_b64(s: &str) -> Vec<u8> {
     }
     out
 }
+
+/// Another `capstan` process (simulated nodes, a scheduler…), killed when dropped.
+pub struct Process {
+    child: Child,
+    pub log: PathBuf,
+}
+
+impl Process {
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Stops it abruptly (SIGKILL).
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+impl Server {
+    /// Runs `capstan ARGS --kubeconfig <admin kubeconfig>` in the background.
+    pub fn capstan(&self, args: &[&str]) -> Process {
+        let log = self.dir.path().join(format!(
+            "{}-{}.log",
+            args.join("-").replace('/', "_"),
+            free_port()
+        ));
+        let child = Command::new(env!("CARGO_BIN_EXE_capstan"))
+            .args(args)
+            .arg("--kubeconfig")
+            .arg(self.kubeconfig())
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .expect("start capstan");
+        Process { child, log }
+    }
+
+    /// Simulated nodes (`capstan sim nodes`), waiting until all `count` are Ready.
+    pub fn sim_nodes(&self, count: usize, extra: &[&str]) -> Process {
+        let prefix = extra
+            .windows(2)
+            .find(|w| w[0] == "--prefix")
+            .map(|w| w[1].to_owned())
+            .unwrap_or_else(|| "sim-".into());
+        let count_arg = count.to_string();
+        let mut args = vec!["sim", "nodes", "--count", &count_arg];
+        args.extend_from_slice(extra);
+        let process = self.capstan(&args);
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let out = self.kubectl(&[
+                "get",
+                "nodes",
+                "-l",
+                "capstan.dev/simulated=true",
+                "-o",
+                "name",
+            ]);
+            let ready = stdout(&out)
+                .lines()
+                .filter(|l| l.starts_with(&format!("node/{prefix}")))
+                .count();
+            if ready >= count {
+                return process;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "simulated nodes not registered: {}",
+                process.log()
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+}
+
+/// Polls `check` every 100 ms for up to `secs` seconds.
+pub fn wait_until(secs: u64, what: &str, mut check: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    while !check() {
+        assert!(Instant::now() < deadline, "timed out waiting for: {what}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}

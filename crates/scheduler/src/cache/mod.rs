@@ -18,7 +18,7 @@ use crate::index::{NodeRef, PodIndex, PodQuery};
 use crate::nodeinfo::NodeInfo;
 use crate::podinfo::{PodId, PodInfo, pod_id};
 
-pub use objects::ClusterObjects;
+pub use objects::{ClusterObjects, WorkloadKind};
 
 /// Errors of cache operations (inconsistent event streams).
 #[derive(Debug, Clone, PartialEq, Eq)]

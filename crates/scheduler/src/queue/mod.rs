@@ -58,6 +58,9 @@ pub struct QueuedPod {
 enum Location {
     Active,
     Backoff,
+    /// Backing off after an error (no rejecting plugin): never popped before its backoff ends,
+    /// as upstream's podErrorBackoffQ, or an empty cluster would be retried in a busy loop.
+    ErrorBackoff,
     Unschedulable,
     InFlight,
 }
@@ -73,6 +76,7 @@ pub struct SchedulingQueue {
     pods: FxHashMap<PodId, (QueuedPod, Location)>,
     active: BTreeMap<ActiveKey, PodId>,
     backoff: BTreeMap<BackoffKey, PodId>,
+    error_backoff: BTreeMap<BackoffKey, PodId>,
     /// Ids of pods parked in unschedulablePods (gated ones included).
     unschedulable: BTreeSet<PodId>,
     seq: u64,
@@ -87,6 +91,7 @@ impl SchedulingQueue {
             pods: FxHashMap::default(),
             active: BTreeMap::new(),
             backoff: BTreeMap::new(),
+            error_backoff: BTreeMap::new(),
             unschedulable: BTreeSet::new(),
             seq: 0,
             last_flush: None,
@@ -132,6 +137,10 @@ impl SchedulingQueue {
                 let key = (self.backoff_expiry(&q), q.seq);
                 self.backoff.remove(&key);
             }
+            Location::ErrorBackoff => {
+                let key = (self.backoff_expiry(&q), q.seq);
+                self.error_backoff.remove(&key);
+            }
             Location::Unschedulable => {
                 self.unschedulable.remove(id);
             }
@@ -149,6 +158,10 @@ impl SchedulingQueue {
             Location::Backoff => {
                 let key = (self.backoff_expiry(&q), q.seq);
                 self.backoff.insert(key, q.info.id.clone());
+            }
+            Location::ErrorBackoff => {
+                let key = (self.backoff_expiry(&q), q.seq);
+                self.error_backoff.insert(key, q.info.id.clone());
             }
             Location::Unschedulable => {
                 self.unschedulable.insert(q.info.id.clone());
@@ -232,15 +245,23 @@ impl SchedulingQueue {
     /// Moves expired backoffs to activeQ and flushes pods that waited too
     /// long in unschedulablePods.
     pub fn tick(&mut self, now: Instant) {
-        while let Some((key, _)) = self.backoff.first_key_value() {
-            if key.0 > now {
-                break;
-            }
-            let Some((_, id)) = self.backoff.pop_first() else {
-                break;
-            };
-            if let Some((q, _)) = self.pods.remove(&id) {
-                self.put(q, Location::Active);
+        for errors in [false, true] {
+            loop {
+                let heap = if errors {
+                    &mut self.error_backoff
+                } else {
+                    &mut self.backoff
+                };
+                match heap.first_key_value() {
+                    Some((key, _)) if key.0 <= now => {}
+                    _ => break,
+                }
+                let Some((_, id)) = heap.pop_first() else {
+                    break;
+                };
+                if let Some((q, _)) = self.pods.remove(&id) {
+                    self.put(q, Location::Active);
+                }
             }
         }
         if self
@@ -293,7 +314,7 @@ impl SchedulingQueue {
         };
         q.timestamp = now;
         let loc = if plugins.is_empty() {
-            Location::Backoff
+            Location::ErrorBackoff
         } else {
             Location::Unschedulable
         };
@@ -321,7 +342,7 @@ impl SchedulingQueue {
             gated: false,
             seq: 0,
         };
-        self.put(q, Location::Backoff);
+        self.put(q, Location::ErrorBackoff);
     }
 
     /// Moves parked pods that the event may help (per their rejecting
@@ -355,7 +376,11 @@ impl SchedulingQueue {
 
     /// When the next backoff expires, so the caller can sleep until then.
     pub fn next_backoff_expiry(&self) -> Option<Instant> {
-        self.backoff.first_key_value().map(|(k, _)| k.0)
+        let first = |heap: &BTreeMap<BackoffKey, PodId>| heap.first_key_value().map(|(k, _)| k.0);
+        match (first(&self.backoff), first(&self.error_backoff)) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     pub fn len_active(&self) -> usize {
@@ -363,7 +388,7 @@ impl SchedulingQueue {
     }
 
     pub fn len_backoff(&self) -> usize {
-        self.backoff.len()
+        self.backoff.len() + self.error_backoff.len()
     }
 
     pub fn len_unschedulable(&self) -> usize {
@@ -379,7 +404,10 @@ impl SchedulingQueue {
     }
 
     pub fn is_backing_off(&self, id: &PodId) -> bool {
-        matches!(self.pods.get(id), Some((_, Location::Backoff)))
+        matches!(
+            self.pods.get(id),
+            Some((_, Location::Backoff | Location::ErrorBackoff))
+        )
     }
 
     pub fn is_active(&self, id: &PodId) -> bool {

@@ -59,7 +59,7 @@ fn unschedulable_pods_wait_for_a_helpful_event() {
 }
 
 #[test]
-fn errors_back_off_and_pop_from_backoff_when_idle() {
+fn errors_wait_out_their_backoff_even_when_idle() {
     let t = Instant::now();
     let mut q = SchedulingQueue::new(QueueConfig::default());
     let p = info("p", 0);
@@ -68,6 +68,23 @@ fn errors_back_off_and_pop_from_backoff_when_idle() {
     q.add_unschedulable(&p.id, Default::default(), t);
     assert!(q.is_backing_off(&p.id));
     assert_eq!(q.next_backoff_expiry(), Some(t + Duration::from_secs(1)));
+    // An error (e.g. no nodes at all) is never retried early: that would be a busy loop.
+    assert!(q.pop(t).is_none());
+    assert_eq!(q.pop(t + Duration::from_secs(1)).unwrap().attempts, 2);
+}
+
+#[test]
+fn rejected_pods_moved_by_an_event_pop_from_backoff_when_idle() {
+    let t = Instant::now();
+    let mut q = SchedulingQueue::new(QueueConfig::default());
+    let p = info("p", 0);
+    q.add(p.clone(), t);
+    q.pop(t).unwrap();
+    q.add_unschedulable(&p.id, [PluginName::NodeResourcesFit].into(), t);
+    assert!(q.pop(t).is_none());
+    let node = NodeBuilder::new("n").capacity("4", "1Gi", "110").build();
+    q.on_event(&ClusterEvent::NodeAdd(&node), t);
+    assert!(q.is_backing_off(&p.id));
     // SchedulerPopFromBackoffQ: an idle activeQ serves the backoff queue.
     assert_eq!(q.pop(t).unwrap().attempts, 2);
 }
