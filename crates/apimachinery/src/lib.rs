@@ -4,6 +4,7 @@
 //! upstream's exact message texts, field errors, `metav1.Status` errors and
 //! human-readable durations.
 
+pub mod cidr;
 pub mod duration;
 pub mod field_errors;
 pub mod fields;

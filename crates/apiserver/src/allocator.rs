@@ -5,6 +5,8 @@
 
 use std::net::Ipv4Addr;
 
+pub use capstan_apimachinery::cidr::Ipv4Cidr;
+
 use bytes::Bytes;
 use capstan_store::{DynStore, StoreError};
 use parking_lot::Mutex;
@@ -13,61 +15,6 @@ use serde_json::json;
 pub const IPADDRESS_PREFIX: &str = "/registry/networking.k8s.io/ipaddresses/";
 pub const NODEPORT_PREFIX: &str = "/registry/capstan/nodeports/";
 pub const NODEPORT_RANGE: (u16, u16) = (30000, 32767);
-
-#[derive(Debug, Clone, Copy)]
-pub struct Ipv4Cidr {
-    pub network: u32,
-    pub prefix: u8,
-}
-
-impl Ipv4Cidr {
-    pub fn parse(s: &str) -> Result<Ipv4Cidr, String> {
-        let (ip, len) = s
-            .split_once('/')
-            .ok_or_else(|| format!("invalid CIDR {s:?}: expected a.b.c.d/n"))?;
-        let ip: Ipv4Addr = ip
-            .parse()
-            .map_err(|_| format!("invalid CIDR {s:?}: bad address"))?;
-        let prefix: u8 = len
-            .parse()
-            .ok()
-            .filter(|p| *p <= 30)
-            .ok_or_else(|| format!("invalid CIDR {s:?}: prefix must be 0..30"))?;
-        let mask = if prefix == 0 {
-            0
-        } else {
-            u32::MAX << (32 - prefix)
-        };
-        Ok(Ipv4Cidr {
-            network: u32::from(ip) & mask,
-            prefix,
-        })
-    }
-
-    pub fn size(&self) -> u32 {
-        1u32 << (32 - self.prefix)
-    }
-
-    pub fn contains(&self, ip: Ipv4Addr) -> bool {
-        let mask = if self.prefix == 0 {
-            0
-        } else {
-            u32::MAX << (32 - self.prefix)
-        };
-        u32::from(ip) & mask == self.network
-    }
-
-    /// The n-th address (n=1 is the first usable).
-    pub fn nth(&self, n: u32) -> Ipv4Addr {
-        Ipv4Addr::from(self.network + n)
-    }
-}
-
-impl std::fmt::Display for Ipv4Cidr {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}/{}", Ipv4Addr::from(self.network), self.prefix)
-    }
-}
 
 /// Who holds an allocation (the Service).
 #[derive(Clone, Debug)]

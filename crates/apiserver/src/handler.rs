@@ -41,6 +41,14 @@ where
     let started = Instant::now();
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
+    // Without a client certificate, a node agent may present the join token.
+    let user = user.or_else(|| {
+        let authorization = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok());
+        srv.nodes.authenticate(authorization)
+    });
     let (resp, verb, resource) = route(&srv, req, user).await;
     let resp = resp.unwrap_or_else(|e| status_response(&e));
     srv.metrics
@@ -49,10 +57,13 @@ where
     resp
 }
 
-/// Non-resource endpoints anyone may read, as upstream's `system:public-info-viewer` allows.
+/// Non-resource endpoints anyone may read, as upstream's `system:public-info-viewer` allows, plus
+/// the CA bundle a joining agent checks against its token (as k3s serves it).
 fn is_public(path: &str) -> bool {
-    matches!(path, "/healthz" | "/livez" | "/readyz" | "/version")
-        || path.starts_with("/healthz/")
+    matches!(
+        path,
+        "/healthz" | "/livez" | "/readyz" | "/version" | "/cacerts"
+    ) || path.starts_with("/healthz/")
         || path.starts_with("/livez/")
         || path.starts_with("/readyz/")
 }
@@ -79,8 +90,14 @@ where
                     String::new(),
                 );
             }
-            // Until RBAC lands, only cluster administrators (the admin certificate) are allowed.
-            Some(u) if !u.groups.iter().any(|g| g == "system:masters") => {
+            // Until RBAC lands, only cluster administrators (the admin certificate) and node
+            // agents (the join token) are allowed.
+            Some(u)
+                if !u
+                    .groups
+                    .iter()
+                    .any(|g| g == "system:masters" || g == "system:nodes") =>
+            {
                 let message = format!(
                     "User {:?} cannot {} path {:?}: only members of system:masters are authorized",
                     u.name,
@@ -195,6 +212,11 @@ async fn non_resource(
     let trimmed = path.trim_end_matches('/');
     let resp = match trimmed {
         "/version" if get => Ok(value_response(200, &version_doc(srv))),
+        "/cacerts" if get => Ok(text_response(
+            200,
+            "text/plain; charset=utf-8",
+            srv.nodes.ca_pem.clone(),
+        )),
         "/healthz" | "/livez" | "/readyz" if get => Ok(health(trimmed, query.flag("verbose"))),
         _ if get
             && (path.starts_with("/healthz/")

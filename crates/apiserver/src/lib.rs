@@ -16,6 +16,7 @@ mod handler;
 mod http_util;
 mod metered_store;
 mod metrics;
+pub mod nodes;
 mod object;
 mod openapi;
 mod openapi_http;
@@ -86,6 +87,8 @@ pub struct Running {
     pub addr: SocketAddr,
     pub kubeconfig: PathBuf,
     pub server: Arc<ApiServer>,
+    /// What agents join with (also in `DATA_DIR/node-token`).
+    pub node_token: String,
     _compactor: capstan_store::CompactorHandle,
     task: tokio::task::JoinHandle<()>,
 }
@@ -160,6 +163,8 @@ pub async fn start(config: Config) -> Result<Running> {
     ips.dedup();
     let serving = pki.serving_cert(&dns, &ips)?;
     let admin = pki.client_cert("admin", "system:admin", &["system:masters"])?;
+    let node_access = nodes::NodeAccess::load_or_create(&config.data_dir, &pki.ca_pem)?;
+    let node_token = node_access.token.clone();
     let tls = pki::server_tls_config(&pki, &serving)?;
 
     let listener = TcpListener::bind(SocketAddr::new(config.bind_address, config.https_port))
@@ -197,6 +202,7 @@ pub async fn start(config: Config) -> Result<Running> {
         allocators,
         version,
         metrics,
+        node_access,
     ));
     // OpenAPI documents take a moment to build; do it off the request path.
     let docs_server = server.clone();
@@ -210,6 +216,7 @@ pub async fn start(config: Config) -> Result<Running> {
         addr,
         kubeconfig,
         server,
+        node_token,
         _compactor: compactor,
         task,
     })

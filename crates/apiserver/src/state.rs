@@ -28,6 +28,8 @@ pub struct ApiServer {
     pub openapi: crate::openapi::OpenApiDocs,
     pub metrics: Arc<crate::metrics::Metrics>,
     pub field_managers: crate::field_manager::FieldManagers,
+    /// The join token and the way to the node agents.
+    pub nodes: crate::nodes::NodeAccess,
 }
 
 #[derive(Clone, Debug)]
@@ -46,6 +48,7 @@ impl ApiServer {
         allocators: ServiceAllocators,
         version: VersionInfo,
         metrics: Arc<crate::metrics::Metrics>,
+        nodes: crate::nodes::NodeAccess,
     ) -> ApiServer {
         let openapi = crate::openapi::OpenApiDocs::new(&registry);
         ApiServer {
@@ -60,6 +63,7 @@ impl ApiServer {
             openapi,
             metrics,
             field_managers: Default::default(),
+            nodes,
         }
     }
 

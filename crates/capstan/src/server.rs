@@ -80,7 +80,9 @@ pub async fn run(args: ServerArgs) -> Result<()> {
             "--datastore-cafile/--datastore-certfile/--datastore-keyfile need --datastore-endpoint"
         );
     }
-    let _ = args.cluster_cidr;
+    let cluster_cidr = capstan_apimachinery::cidr::Ipv4Cidr::parse(&args.cluster_cidr)
+        .and_then(|c| capstan_apimachinery::cidr::SubnetPlan::new(c, 24))
+        .map_err(|e| anyhow::anyhow!("--cluster-cidr: {e}"))?;
     // Checked before anything starts, so a bad file is a one-line error, not a half-started server.
     let scheduler = (!args.disable_scheduler)
         .then(|| crate::scheduler::options(args.scheduler_config.as_deref(), true))
@@ -89,7 +91,9 @@ pub async fn run(args: ServerArgs) -> Result<()> {
     let running = capstan_apiserver::start(config).await?;
     // Controllers are API clients like any other: they use a kubeconfig, never the store.
     let ca = std::fs::read_to_string(data_dir.join("tls").join("ca.crt"))?;
-    let controllers = capstan_controllers::ControllerConfig::new(running.kubeconfig.clone(), ca);
+    let mut controllers =
+        capstan_controllers::ControllerConfig::new(running.kubeconfig.clone(), ca);
+    controllers.pod_ranges = Some(cluster_cidr);
     tokio::spawn(async move {
         if let Err(e) = capstan_controllers::run(controllers).await {
             tracing::error!(error = %e, "controllers stopped");

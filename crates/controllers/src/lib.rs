@@ -1,12 +1,13 @@
 //! The controllers kube-controller-manager runs that Capstan's API server relies on: namespace
 //! deletion, garbage collection by owner references, the `default` ServiceAccount and the
-//! `kube-root-ca.crt` ConfigMap in every namespace. They talk to the API server as ordinary
+//! `kube-root-ca.crt` ConfigMap in every namespace, and node pod ranges (node IPAM). They talk to the API server as ordinary
 //! clients (kube-rs), never to the store.
 
 pub mod discovery;
 pub mod errors;
 pub mod gc;
 pub mod namespace;
+pub mod nodeipam;
 pub mod queue;
 pub mod rootca;
 pub mod serviceaccount;
@@ -30,6 +31,8 @@ pub struct ControllerConfig {
     pub namespace_deletion_delay: Duration,
     /// How often the garbage collector re-runs discovery to start and stop watches.
     pub gc_discovery_period: Duration,
+    /// Where node pod CIDRs come from (`--cluster-cidr`, a /24 each); None leaves nodes alone.
+    pub pod_ranges: Option<capstan_apimachinery::cidr::SubnetPlan>,
 }
 
 impl ControllerConfig {
@@ -42,6 +45,7 @@ impl ControllerConfig {
             cluster_ca_pem: cluster_ca_pem.into(),
             namespace_deletion_delay: Duration::from_secs(5),
             gc_discovery_period: Duration::from_secs(30),
+            pod_ranges: None,
         }
     }
 }
@@ -55,6 +59,11 @@ pub async fn run(config: ControllerConfig) -> anyhow::Result<()> {
         gc::run(client.clone(), config.gc_discovery_period),
         serviceaccount::run(client.clone()),
         rootca::run(client.clone(), config.cluster_ca_pem.clone()),
+        async {
+            if let Some(plan) = config.pod_ranges.clone() {
+                nodeipam::run(client.clone(), plan).await;
+            }
+        },
     );
     Ok(())
 }

@@ -3,6 +3,7 @@
 
 pub mod body;
 pub mod delete;
+pub mod logs;
 pub mod meta;
 pub mod patch;
 pub mod read;

@@ -1,5 +1,5 @@
-//! Subresources: status, scale, pods/binding, namespaces/finalize; the streaming ones (log, exec,
-//! attach, portforward, proxy) answer with a Status until the node agent serves them.
+//! Subresources: status, scale, pods/binding, namespaces/finalize, pods/log (in `logs`); the
+//! other streaming ones (exec, attach, portforward, proxy) answer with a Status until they land.
 
 use bytes::Bytes;
 use capstan_apimachinery::{ApiError, FieldError, Path, labels};
@@ -39,6 +39,7 @@ pub async fn dispatch(ctx: &Ctx<'_>, body: Bytes) -> Result<Response<Body>, ApiE
         ("scale", _) => scale(ctx, body).await,
         ("binding", "create") => bind(ctx, body).await,
         ("finalize", "update") => finalize(ctx, body).await,
+        ("log", "get") => super::logs::pod_log(ctx).await,
         (other, _) => Err(ApiError::service_unavailable(&format!(
             "the {other} subresource of {} is not served yet: it needs the node agent",
             res.plural
@@ -47,7 +48,7 @@ pub async fn dispatch(ctx: &Ctx<'_>, body: Bytes) -> Result<Response<Body>, ApiE
 }
 
 impl Ctx<'_> {
-    async fn current(&self) -> Result<(Value, i64), ApiError> {
+    pub(super) async fn current(&self) -> Result<(Value, i64), ApiError> {
         let kv = self
             .srv
             .store
