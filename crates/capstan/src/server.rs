@@ -106,10 +106,13 @@ pub async fn run(args: ServerArgs) -> Result<()> {
             capstan_schedulerd::run(client, options).await;
         });
     }
+    // Agents join with the token in DATA_DIR/node-token (running.node_token holds the same).
     eprintln!(
-        "capstan API server listening on https://{}\nTo use kubectl:\n  export KUBECONFIG={}\n  kubectl get namespaces",
+        "capstan API server listening on https://{}\nTo use kubectl:\n  export KUBECONFIG={}\n  kubectl get namespaces\nTo join another node:\n  capstan agent --server https://<this host>:{} --token-file {}",
         running.addr,
-        running.kubeconfig.display()
+        running.kubeconfig.display(),
+        running.addr.port(),
+        data_dir.join("node-token").display()
     );
     if !args.disable_agent {
         eprintln!(
