@@ -11,6 +11,38 @@ pub enum BenchCommand {
     Store(StoreBench),
     /// API server: pod creates/s, get/update/list latency, LIST of every pod, watch fan-out, RSS.
     Apiserver(ApiBench),
+    /// Scheduler end to end: pods created then bound on simulated nodes, pods/s and latency.
+    Scheduler(SchedulerBench),
+}
+
+#[derive(Args)]
+pub struct SchedulerBench {
+    /// Simulated nodes.
+    #[arg(long, default_value_t = 5000)]
+    nodes: usize,
+    /// Pods created per shape.
+    #[arg(long, default_value_t = 10_000)]
+    pods: usize,
+    /// Workload shapes to run: basic, anti-affinity, spread, taints.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "basic,anti-affinity,spread,taints"
+    )]
+    shapes: Vec<String>,
+    /// Concurrent clients creating pods.
+    #[arg(long, default_value_t = 32)]
+    clients: usize,
+    /// stream: pods created while the server's scheduler runs (create->bound latency);
+    /// backlog: pods created first, then a `capstan scheduler` process binds them (throughput).
+    #[arg(long, value_delimiter = ',', default_value = "stream,backlog")]
+    modes: Vec<String>,
+    /// Give up on a shape when its pods are not all bound by then.
+    #[arg(long, default_value = "300s", value_parser = humantime::parse_duration)]
+    timeout: Duration,
+    /// Scratch directory (default: a temporary one, removed afterwards).
+    #[arg(long)]
+    dir: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -88,6 +120,28 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
                 connections: b.connections,
                 watchers: b.watchers,
                 samples: b.samples,
+                dir: b.dir,
+            })
+            .await
+        }
+        BenchCommand::Scheduler(b) => {
+            crate::bench_scheduler::run(crate::bench_scheduler::SchedulerBenchOptions {
+                nodes: b.nodes,
+                pods: b.pods,
+                shapes: b.shapes,
+                clients: b.clients,
+                modes: b
+                    .modes
+                    .iter()
+                    .map(|m| match m.as_str() {
+                        "stream" => Ok(crate::bench_scheduler::Mode::Stream),
+                        "backlog" => Ok(crate::bench_scheduler::Mode::Backlog),
+                        other => Err(anyhow::anyhow!(
+                            "unknown mode {other:?}; choose stream or backlog"
+                        )),
+                    })
+                    .collect::<anyhow::Result<_>>()?,
+                timeout: b.timeout,
                 dir: b.dir,
             })
             .await

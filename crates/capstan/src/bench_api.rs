@@ -25,10 +25,10 @@ pub struct ApiBenchOptions {
 }
 
 /// The server process under test.
-struct ServerProcess {
-    child: Child,
-    data_dir: PathBuf,
-    port: u16,
+pub(crate) struct ServerProcess {
+    pub child: Child,
+    pub data_dir: PathBuf,
+    pub port: u16,
 }
 
 impl Drop for ServerProcess {
@@ -38,13 +38,13 @@ impl Drop for ServerProcess {
     }
 }
 
-fn free_port() -> Result<u16> {
+pub(crate) fn free_port() -> Result<u16> {
     Ok(std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
         .port())
 }
 
-fn rss_kib(pid: u32) -> u64 {
+pub(crate) fn rss_kib(pid: u32) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
         .and_then(|s| {
@@ -57,7 +57,7 @@ fn rss_kib(pid: u32) -> u64 {
 }
 
 /// CPU time (user + system) the process has used, from /proc.
-fn cpu_seconds(pid: u32) -> f64 {
+pub(crate) fn cpu_seconds(pid: u32) -> f64 {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
     // Fields after the command name (which may contain spaces) start after the last ')'.
     let rest = stat.rsplit_once(')').map(|x| x.1).unwrap_or("");
@@ -72,7 +72,7 @@ fn cpu_seconds(pid: u32) -> f64 {
     (ticks(11) + ticks(12)) / 100.0
 }
 
-fn start_server(dir: &Path) -> Result<ServerProcess> {
+pub(crate) fn start_server(dir: &Path, extra: &[&str]) -> Result<ServerProcess> {
     let port = free_port()?;
     let data_dir = dir.join("data");
     let log = std::fs::File::create(dir.join("server.log"))?;
@@ -87,6 +87,7 @@ fn start_server(dir: &Path) -> Result<ServerProcess> {
             "127.0.0.1",
             "--disable-agent",
         ])
+        .args(extra)
         .stdout(Stdio::null())
         .stderr(log)
         .spawn()
@@ -100,7 +101,7 @@ fn start_server(dir: &Path) -> Result<ServerProcess> {
 
 /// HTTP/2 connections authenticated with the admin certificate from the kubeconfig.
 #[derive(Clone)]
-struct Client {
+pub(crate) struct Client {
     conns: Arc<Vec<SendRequest<Full<Bytes>>>>,
     authority: String,
 }
@@ -116,7 +117,11 @@ fn kubeconfig_field(kc: &str, name: &str) -> Result<Vec<u8>> {
 }
 
 impl Client {
-    async fn connect(port: u16, kubeconfig: &Path, connections: usize) -> Result<Client> {
+    pub(crate) async fn connect(
+        port: u16,
+        kubeconfig: &Path,
+        connections: usize,
+    ) -> Result<Client> {
         use rustls::pki_types::pem::PemObject;
         use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
         let kc = std::fs::read_to_string(kubeconfig)?;
@@ -156,7 +161,7 @@ impl Client {
         })
     }
 
-    async fn request(
+    pub(crate) async fn request(
         &self,
         n: usize,
         method: &str,
@@ -177,14 +182,14 @@ impl Client {
     }
 }
 
-fn percentile(sorted: &[Duration], q: f64) -> Duration {
+pub(crate) fn percentile(sorted: &[Duration], q: f64) -> Duration {
     if sorted.is_empty() {
         return Duration::ZERO;
     }
     sorted[((sorted.len() as f64 * q) as usize).min(sorted.len() - 1)]
 }
 
-fn ms(d: Duration) -> String {
+pub(crate) fn ms(d: Duration) -> String {
     format!("{:.2} ms", d.as_secs_f64() * 1000.0)
 }
 
@@ -218,25 +223,11 @@ const PODS: &str = "/api/v1/namespaces/default/pods";
 
 pub async fn run(opts: ApiBenchOptions) -> Result<()> {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let tmp = tempdir_in(opts.dir.as_deref())?;
-    let server = start_server(&tmp)?;
-    let kubeconfig = server.data_dir.join("admin.kubeconfig");
+    let tmp = tempdir_in(opts.dir.as_deref(), "api")?;
+    // The API server alone: a scheduler would write status and events for every pending pod.
+    let server = start_server(&tmp, &["--disable-scheduler"])?;
     let started = Instant::now();
-    let client = loop {
-        if kubeconfig.exists()
-            && let Ok(c) = Client::connect(server.port, &kubeconfig, opts.connections).await
-            && let Ok((200, _)) = c.request(0, "GET", "/readyz", None).await
-        {
-            break c;
-        }
-        if started.elapsed() > Duration::from_secs(30) {
-            bail!(
-                "server did not become ready; see {}",
-                tmp.join("server.log").display()
-            );
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    };
+    let client = connect_ready(&server, &tmp, opts.connections).await?;
     println!(
         "API server ready {:.0} ms after start",
         started.elapsed().as_secs_f64() * 1000.0
@@ -375,6 +366,7 @@ pub async fn run(opts: ApiBenchOptions) -> Result<()> {
             .unwrap_or("0")
             .to_owned()
     };
+    let kubeconfig = server.data_dir.join("admin.kubeconfig");
     let watch_client = Client::connect(server.port, &kubeconfig, opts.connections.max(4)).await?;
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(String, Instant)>();
     let events_wanted = 50;
@@ -464,11 +456,36 @@ pub async fn run(opts: ApiBenchOptions) -> Result<()> {
     Ok(())
 }
 
-fn tempdir_in(dir: Option<&Path>) -> Result<PathBuf> {
+/// Connects once the server answers /readyz (at most 30 s).
+pub(crate) async fn connect_ready(
+    server: &ServerProcess,
+    dir: &Path,
+    connections: usize,
+) -> Result<Client> {
+    let kubeconfig = server.data_dir.join("admin.kubeconfig");
+    let started = Instant::now();
+    loop {
+        if kubeconfig.exists()
+            && let Ok(c) = Client::connect(server.port, &kubeconfig, connections).await
+            && let Ok((200, _)) = c.request(0, "GET", "/readyz", None).await
+        {
+            return Ok(c);
+        }
+        if started.elapsed() > Duration::from_secs(30) {
+            bail!(
+                "server did not become ready; see {}",
+                dir.join("server.log").display()
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+pub(crate) fn tempdir_in(dir: Option<&Path>, what: &str) -> Result<PathBuf> {
     let base = dir
         .map(Path::to_path_buf)
         .unwrap_or_else(std::env::temp_dir);
-    let d = base.join(format!("capstan-bench-api-{}", std::process::id()));
+    let d = base.join(format!("capstan-bench-{what}-{}", std::process::id()));
     std::fs::create_dir_all(&d)?;
     Ok(d)
 }

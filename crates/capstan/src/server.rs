@@ -56,6 +56,9 @@ pub struct ServerArgs {
     /// Configuration of the built-in scheduler (a KubeSchedulerConfiguration).
     #[arg(long)]
     scheduler_config: Option<PathBuf>,
+    /// The node agent on this host (unless --disable-agent).
+    #[command(flatten)]
+    agent: crate::agent::NodeArgs,
 }
 
 pub async fn run(args: ServerArgs) -> Result<()> {
@@ -115,9 +118,43 @@ pub async fn run(args: ServerArgs) -> Result<()> {
         data_dir.join("node-token").display()
     );
     if !args.disable_agent {
-        eprintln!(
-            "note: this build has no node agent yet (pods are scheduled nowhere); the control plane runs alone"
+        // The server's own node joins like any other, with the node token over loopback.
+        let host = match running.addr.ip() {
+            ip if ip.is_unspecified() => "127.0.0.1".to_owned(),
+            IpAddr::V6(ip) => format!("[{ip}]"),
+            ip => ip.to_string(),
+        };
+        let mut agent = capstan_agent::AgentConfig::new(
+            data_dir.clone(),
+            capstan_agent::ApiAccess::Token {
+                server: format!("https://{host}:{}", running.addr.port()),
+                token: running.node_token.clone(),
+            },
         );
+        agent.control_plane = true;
+        args.agent.apply(&mut agent)?;
+        let agent = tokio::spawn(capstan_agent::run(agent));
+        let wait = running.wait();
+        tokio::pin!(wait);
+        // The agent handles SIGINT/SIGTERM (stopping its containerd); when it returns because of
+        // one, the whole server stops with it. An agent that fails leaves the control plane up.
+        tokio::select! {
+            _ = &mut wait => return Ok(()),
+            result = agent => match result {
+                Ok(Ok(())) => {
+                    tracing::info!("server stopping");
+                    return Ok(());
+                }
+                Ok(Err(e)) => tracing::error!(error = %format!("{e:#}"), "node agent stopped; the control plane keeps running"),
+                Err(e) => tracing::error!(error = %e, "node agent stopped"),
+            },
+        }
+        // Keep the usual signal behaviour after the agent's handlers were installed.
+        tokio::select! {
+            _ = &mut wait => {}
+            _ = tokio::signal::ctrl_c() => {}
+        }
+        return Ok(());
     }
     running.wait().await;
     Ok(())

@@ -2,8 +2,10 @@
 //! PodScheduled conditions, nominations, preemption victims, and events. Each runs as its own
 //! task so the scheduling loop never waits on the network.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use capstan_scheduler::{
     BindDecision, EventSpec, PreemptDecision, UnschedulableDecision, scheduled_event,
@@ -49,11 +51,48 @@ fn message(e: &kube::Error) -> String {
 
 /// Events are best effort: a bounded queue drained by a few writers; when it is full the event
 /// is dropped (and counted), as client-go's broadcaster drops them, rather than slowing
-/// scheduling.
+/// scheduling. An event identical to one recorded for the same pod in the last 30 minutes is not
+/// written again (upstream folds such repeats into a series written every 30 minutes), so pods
+/// retried for hours do not flood the API with FailedScheduling events.
 #[derive(Clone)]
 pub struct Recorder {
     tx: mpsc::Sender<EventSpec>,
     pub dropped: Arc<AtomicU64>,
+    repeats: Arc<parking_lot::Mutex<RepeatFilter>>,
+}
+
+/// What makes two events the same: the pod (uid), the reason and the text.
+type EventKey = (String, &'static str, String);
+
+const REPEAT_WINDOW: Duration = Duration::from_secs(30 * 60);
+/// Past this many remembered events, expired ones are swept (and all, if none expired).
+const MAX_REMEMBERED: usize = 100_000;
+
+/// Lets an event through unless the same one went through within the window.
+#[derive(Default)]
+pub struct RepeatFilter {
+    recent: HashMap<EventKey, Instant>,
+}
+
+impl RepeatFilter {
+    pub fn admit(&mut self, key: EventKey, now: Instant) -> bool {
+        if self
+            .recent
+            .get(&key)
+            .is_some_and(|at| now.duration_since(*at) < REPEAT_WINDOW)
+        {
+            return false;
+        }
+        if self.recent.len() >= MAX_REMEMBERED {
+            self.recent
+                .retain(|_, at| now.duration_since(*at) < REPEAT_WINDOW);
+            if self.recent.len() >= MAX_REMEMBERED {
+                self.recent.clear();
+            }
+        }
+        self.recent.insert(key, now);
+        true
+    }
 }
 
 impl Recorder {
@@ -76,10 +115,19 @@ impl Recorder {
         Recorder {
             tx,
             dropped: Arc::new(AtomicU64::new(0)),
+            repeats: Default::default(),
         }
     }
 
     pub fn record(&self, spec: EventSpec) {
+        let key = (
+            spec.regarding.metadata.uid.clone().unwrap_or_default(),
+            spec.reason,
+            spec.note.clone(),
+        );
+        if !self.repeats.lock().admit(key, Instant::now()) {
+            return;
+        }
         if self.tx.try_send(spec).is_err() {
             self.dropped.fetch_add(1, Ordering::Relaxed);
         }
@@ -133,7 +181,14 @@ pub struct Actions {
     pub inputs: std::sync::mpsc::Sender<Input>,
     /// Cleared when leadership is lost: actions not yet started are dropped.
     pub active: Arc<AtomicBool>,
+    /// Bounds the API calls in flight. kube-rs speaks HTTP/1.1, one request per connection, so
+    /// unbounded concurrency would open (and TLS-handshake) a connection per pending binding.
+    pub in_flight: Arc<tokio::sync::Semaphore>,
 }
+
+/// API calls the scheduler keeps in flight at most (kube-scheduler's default client QPS is far
+/// lower; this is enough to keep the API server's write batching full).
+pub const MAX_IN_FLIGHT: usize = 32;
 
 impl Actions {
     fn pods(&self, namespace: &str) -> Api<Pod> {
@@ -146,6 +201,9 @@ impl Actions {
 
     /// PreBind volume work, then the Binding; the outcome goes back to the loop.
     pub async fn bind(&self, d: BindDecision) {
+        let Ok(_permit) = self.in_flight.acquire().await else {
+            return;
+        };
         if !self.active() {
             return;
         }
@@ -204,6 +262,9 @@ impl Actions {
     /// PodScheduled=False with the reason and message (written only when they changed), the
     /// nomination cleared if asked, and the FailedScheduling event.
     pub async fn unschedulable(&self, d: UnschedulableDecision) {
+        let Ok(_permit) = self.in_flight.acquire().await else {
+            return;
+        };
         if !self.active() {
             return;
         }
@@ -318,5 +379,22 @@ impl Actions {
                 .patch_status(&name, &params(), &Patch::Merge(&body))
                 .await;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repeated_events_pass_once_per_window() {
+        let mut f = RepeatFilter::default();
+        let t = Instant::now();
+        let key = |note: &str| ("uid-1".to_owned(), "FailedScheduling", note.to_owned());
+        assert!(f.admit(key("0/3 nodes are available"), t));
+        assert!(!f.admit(key("0/3 nodes are available"), t + Duration::from_secs(60)));
+        // A different explanation is news.
+        assert!(f.admit(key("0/4 nodes are available"), t + Duration::from_secs(61)));
+        assert!(f.admit(key("0/3 nodes are available"), t + REPEAT_WINDOW));
     }
 }

@@ -77,6 +77,7 @@ async fn schedule(client: Client, config: SchedulerConfig) {
         client,
         inputs: tx.clone(),
         active: active.clone(),
+        in_flight: Arc::new(tokio::sync::Semaphore::new(actions::MAX_IN_FLIGHT)),
     };
     let _stop = StopOnDrop { inputs: tx, active };
     let runtime = tokio::runtime::Handle::current();

@@ -1,0 +1,627 @@
+//! The node agent on a real containerd: every test runs a whole node (server, agent, containerd,
+//! kubectl) inside a network namespace it creates (see tests/common/node.rs).
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::node::{BUSYBOX_IMAGE, Node, runtime_available};
+use serde_json::Value;
+
+fn require_runtime() {
+    assert!(
+        runtime_available(),
+        "these tests need root, containerd, runc, /bin/busybox and the CNI plugins in /usr/lib/cni: run scripts/setup-deps.sh"
+    );
+}
+
+/// A one-container pod running `script` under sh.
+fn pod(name: &str, restart: &str, script: &str, extra_container: &str, extra_spec: &str) -> String {
+    format!(
+        r#"apiVersion: v1
+kind: Pod
+metadata:
+  name: {name}
+spec:
+  restartPolicy: {restart}
+  terminationGracePeriodSeconds: 2
+{extra_spec}
+  containers:
+  - name: main
+    image: {BUSYBOX_IMAGE}
+    command: ["sh", "-c", {script:?}]
+{extra_container}
+"#
+    )
+}
+
+fn container_status(p: &Value) -> &Value {
+    &p["status"]["containerStatuses"][0]
+}
+
+fn logs(node: &Node, args: &[&str]) -> String {
+    let mut a = vec!["logs"];
+    a.extend_from_slice(args);
+    let out = node.kubectl(&a);
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn pods_run_with_ips_talk_to_each_other_and_log() {
+    require_runtime();
+    let node = Node::start();
+    node.import_busybox();
+    assert!(
+        node.images().contains(BUSYBOX_IMAGE),
+        "capstan images list: {}",
+        node.images()
+    );
+    node.apply(&pod(
+        "web",
+        "Always",
+        "mkdir -p /www && echo hello-from-web > /www/index.html && echo web-started && exec httpd -f -p 8080 -h /www",
+        "    readinessProbe:\n      httpGet: {path: /index.html, port: 8080}\n      periodSeconds: 1\n    livenessProbe:\n      tcpSocket: {port: 8080}\n      periodSeconds: 1\n    startupProbe:\n      httpGet: {path: /index.html, port: 8080}\n      periodSeconds: 1",
+        "",
+    ));
+    let web = node.wait_running("web");
+    let ip = web["status"]["podIP"].as_str().unwrap().to_owned();
+    assert!(ip.starts_with("10.42."), "pod IP {ip}");
+    assert_eq!(web["status"]["podIPs"][0]["ip"], ip.as_str());
+    assert_eq!(web["status"]["hostIP"], "127.0.0.1");
+    assert_eq!(web["status"]["qosClass"], "BestEffort");
+    assert!(web["status"]["startTime"].is_string());
+    let cs = container_status(&web);
+    assert!(
+        cs["containerID"]
+            .as_str()
+            .unwrap()
+            .starts_with("containerd://")
+    );
+    assert!(
+        cs["imageID"].as_str().unwrap().starts_with("sha256:"),
+        "{cs}"
+    );
+    assert_eq!(cs["image"], BUSYBOX_IMAGE);
+    assert_eq!(cs["started"], true);
+    assert_eq!(cs["ready"], true);
+    assert_eq!(cs["restartCount"], 0);
+    assert!(cs["state"]["running"]["startedAt"].is_string());
+    for cond in [
+        "PodScheduled",
+        "PodReadyToStartContainers",
+        "Initialized",
+        "ContainersReady",
+        "Ready",
+    ] {
+        assert!(
+            web["status"]["conditions"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|c| c["type"] == cond && c["status"] == "True"),
+            "condition {cond} not True: {}",
+            web["status"]
+        );
+    }
+
+    // A second pod reaches the first over the pod network.
+    node.apply(&pod(
+        "client",
+        "Always",
+        &format!(
+            "until timeout 3 wget -qO- http://{ip}:8080/index.html; do sleep 0.3; done; echo client-done; sleep 3600"
+        ),
+        "",
+        "",
+    ));
+    let client = node.wait_running("client");
+    assert_ne!(client["status"]["podIP"], web["status"]["podIP"]);
+    node.wait_for(Duration::from_secs(30), "client to reach web", || {
+        let l = logs(&node, &["client"]);
+        (l.contains("hello-from-web") && l.contains("client-done")).then_some(())
+    });
+    // kubectl logs through the API server to the agent (bearer node token on 10250).
+    let l = logs(&node, &["web", "-c", "main"]);
+    assert!(l.contains("web-started"), "kubectl logs web: {l:?}");
+    let l = logs(&node, &["web", "--timestamps"]);
+    assert!(l.starts_with("20"), "timestamps: {l:?}");
+    // The HTTP and TCP probes keep passing: no restart, still ready.
+    let web = node.pod("web");
+    assert_eq!(container_status(&web)["restartCount"], 0);
+    assert_eq!(container_status(&web)["ready"], true);
+}
+
+#[test]
+fn restart_policies_and_crash_loop_back_off() {
+    require_runtime();
+    let node = Node::start();
+    node.import_busybox();
+    node.apply(&pod("crash", "Always", "echo boom; exit 3", "", ""));
+    node.apply(&pod("ok-once", "OnFailure", "exit 0", "", ""));
+    node.apply(&pod("fail-never", "Never", "exit 1", "", ""));
+    let p = node.wait_for(Duration::from_secs(60), "crash in CrashLoopBackOff", || {
+        let p = node.pod("crash");
+        let cs = container_status(&p);
+        (cs["restartCount"].as_i64()? >= 2
+            && cs["state"]["waiting"]["reason"] == "CrashLoopBackOff")
+            .then_some(p)
+    });
+    let cs = container_status(&p);
+    assert_eq!(cs["lastState"]["terminated"]["exitCode"], 3, "{cs}");
+    assert_eq!(cs["lastState"]["terminated"]["reason"], "Error");
+    let msg = cs["state"]["waiting"]["message"].as_str().unwrap_or("");
+    assert!(msg.starts_with("back-off "), "waiting message {msg:?}");
+    assert_eq!(p["status"]["phase"], "Running");
+
+    node.wait_for(Duration::from_secs(30), "ok-once Succeeded", || {
+        let p = node.pod("ok-once");
+        (p["status"]["phase"] == "Succeeded"
+            && container_status(&p)["state"]["terminated"]["reason"] == "Completed")
+            .then_some(())
+    });
+    node.wait_for(Duration::from_secs(30), "fail-never Failed", || {
+        let p = node.pod("fail-never");
+        (p["status"]["phase"] == "Failed"
+            && container_status(&p)["state"]["terminated"]["exitCode"] == 1
+            && container_status(&p)["restartCount"] == 0)
+            .then_some(())
+    });
+
+    // The back-off doubles: between the 2nd and 3rd restart at least ~20 s pass (10 s, then 20 s).
+    let started = Instant::now();
+    let before = container_status(&node.pod("crash"))["restartCount"]
+        .as_i64()
+        .unwrap();
+    node.wait_for(Duration::from_secs(60), "another restart", || {
+        (container_status(&node.pod("crash"))["restartCount"].as_i64()? > before).then_some(())
+    });
+    assert!(
+        started.elapsed() >= Duration::from_secs(5),
+        "restarted again after only {:?}: no back-off",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn init_containers_in_order_readiness_gates_ready_liveness_restarts() {
+    require_runtime();
+    let node = Node::start();
+    node.import_busybox();
+    node.apply(&format!(
+        r#"apiVersion: v1
+kind: Pod
+metadata:
+  name: ordered
+spec:
+  volumes:
+  - name: work
+    emptyDir: {{}}
+  initContainers:
+  - name: first
+    image: {BUSYBOX_IMAGE}
+    command: ["sh", "-c", "sleep 1; echo one >> /work/order"]
+    volumeMounts: [{{name: work, mountPath: /work}}]
+  - name: second
+    image: {BUSYBOX_IMAGE}
+    command: ["sh", "-c", "echo two >> /work/order"]
+    volumeMounts: [{{name: work, mountPath: /work}}]
+  containers:
+  - name: main
+    image: {BUSYBOX_IMAGE}
+    command: ["sh", "-c", "cat /work/order; sleep 4; touch /tmp/ready; sleep 3600"]
+    volumeMounts: [{{name: work, mountPath: /work}}]
+    readinessProbe:
+      exec: {{command: ["test", "-f", "/tmp/ready"]}}
+      periodSeconds: 1
+"#
+    ));
+    // Running but not Ready until the probe passes.
+    let p = node.wait_for(
+        Duration::from_secs(60),
+        "ordered running, not ready",
+        || {
+            let p = node.pod("ordered");
+            let cs = container_status(&p);
+            (cs["state"]["running"].is_object() && cs["ready"] == false).then_some(p)
+        },
+    );
+    let init = p["status"]["initContainerStatuses"].as_array().unwrap();
+    assert_eq!(init.len(), 2);
+    for s in init {
+        assert_eq!(s["state"]["terminated"]["reason"], "Completed", "{s}");
+    }
+    let ready_cond = |p: &Value| {
+        p["status"]["conditions"]
+            .as_array()
+            .and_then(|c| c.iter().find(|c| c["type"] == "Ready").cloned())
+            .unwrap_or(Value::Null)
+    };
+    assert_eq!(ready_cond(&p)["status"], "False", "{}", p["status"]);
+    node.wait_running("ordered");
+    assert_eq!(logs(&node, &["ordered", "-c", "main"]), "one\ntwo\n");
+
+    // Liveness: the file disappears after 3 s, the probe fails, the container restarts.
+    node.apply(&pod(
+        "alive",
+        "Always",
+        "touch /tmp/alive; sleep 3; rm /tmp/alive; sleep 3600",
+        "    livenessProbe:\n      exec: {command: [\"test\", \"-f\", \"/tmp/alive\"]}\n      periodSeconds: 1\n      failureThreshold: 2",
+        "",
+    ));
+    let p = node.wait_for(Duration::from_secs(60), "liveness restart", || {
+        let p = node.pod("alive");
+        (container_status(&p)["restartCount"].as_i64()? >= 1).then_some(p)
+    });
+    let last = &container_status(&p)["lastState"]["terminated"];
+    assert!(last.is_object(), "lastState {}", container_status(&p));
+
+    // A sidecar (an init container with restartPolicy Always) keeps running beside the app.
+    node.apply(&format!(
+        r#"apiVersion: v1
+kind: Pod
+metadata:
+  name: sidecar
+spec:
+  initContainers:
+  - name: side
+    image: {BUSYBOX_IMAGE}
+    restartPolicy: Always
+    command: ["sh", "-c", "echo side-up; sleep 3600"]
+  containers:
+  - name: main
+    image: {BUSYBOX_IMAGE}
+    command: ["sleep", "3600"]
+"#
+    ));
+    let p = node.wait_running("sidecar");
+    let side = &p["status"]["initContainerStatuses"][0];
+    assert!(side["state"]["running"].is_object(), "{side}");
+    assert_eq!(side["started"], true, "{side}");
+    assert!(logs(&node, &["sidecar", "-c", "side"]).contains("side-up"));
+}
+
+#[test]
+fn pre_stop_and_grace_period_are_honoured() {
+    require_runtime();
+    let node = Node::start();
+    node.import_busybox();
+    let host = node.dir.path().join("marks");
+    std::fs::create_dir_all(&host).unwrap();
+    node.apply(&format!(
+        r#"apiVersion: v1
+kind: Pod
+metadata:
+  name: graceful
+spec:
+  terminationGracePeriodSeconds: 4
+  volumes:
+  - name: marks
+    hostPath: {{path: {host:?}}}
+  containers:
+  - name: main
+    image: {BUSYBOX_IMAGE}
+    command: ["sh", "-c", "trap 'date +%s > /marks/term' TERM; while true; do sleep 0.2; done"]
+    volumeMounts: [{{name: marks, mountPath: /marks}}]
+    lifecycle:
+      preStop:
+        exec: {{command: ["sh", "-c", "date +%s > /marks/prestop"]}}
+"#
+    ));
+    node.wait_running("graceful");
+    let started = Instant::now();
+    let out = node.kubectl(&["delete", "pod", "graceful", "--wait=true", "--timeout=60s"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let took = started.elapsed();
+    assert!(host.join("prestop").exists(), "preStop hook did not run");
+    assert!(host.join("term").exists(), "SIGTERM was not delivered");
+    // The container ignores SIGTERM: it is killed only when the 4 s grace period runs out.
+    assert!(
+        took >= Duration::from_millis(3500),
+        "deleted after {took:?}"
+    );
+    assert!(took < Duration::from_secs(20), "deleted after {took:?}");
+    assert!(node.get_json(&["get", "pod", "graceful"]).is_none());
+}
+
+#[test]
+fn oom_killed_under_a_memory_limit() {
+    require_runtime();
+    let node = Node::start();
+    node.import_busybox();
+    node.apply(&pod(
+        "hog",
+        "Never",
+        "head -c 300m /dev/zero | tail",
+        "    resources:\n      limits: {memory: 32Mi}\n      requests: {memory: 32Mi}",
+        "",
+    ));
+    let p = node.wait_for(Duration::from_secs(60), "hog terminated", || {
+        let p = node.pod("hog");
+        container_status(&p)["state"]["terminated"]
+            .is_object()
+            .then_some(p)
+    });
+    let t = &container_status(&p)["state"]["terminated"];
+    assert_eq!(t["reason"], "OOMKilled", "{t}");
+    assert_eq!(p["status"]["phase"], "Failed");
+    assert_eq!(p["status"]["qosClass"], "Burstable");
+
+    // Guaranteed: limits reach the cgroup; oom_score_adj is clamped to 0 (no CAP_SYS_RESOURCE).
+    node.apply(&pod(
+        "guaranteed",
+        "Always",
+        "cat /proc/self/oom_score_adj /sys/fs/cgroup/cpu/cpu.cfs_quota_us /sys/fs/cgroup/memory/memory.limit_in_bytes; sleep 3600",
+        "    resources:\n      limits: {cpu: 250m, memory: 64Mi}",
+        "",
+    ));
+    let p = node.wait_running("guaranteed");
+    assert_eq!(p["status"]["qosClass"], "Guaranteed");
+    let l = logs(&node, &["guaranteed"]);
+    let lines: Vec<&str> = l.lines().collect();
+    assert_eq!(lines, ["0", "25000", "67108864"], "{l:?}");
+}
+
+#[test]
+fn server_restart_does_not_restart_containers() {
+    require_runtime();
+    let mut node = Node::start();
+    node.import_busybox();
+    node.apply(&pod("steady", "Always", "sleep 3600", "", ""));
+    let before = node.wait_running("steady");
+    let id = container_status(&before)["containerID"].clone();
+    let ip = before["status"]["podIP"].clone();
+    // A clean stop (SIGTERM) of server, agent and containerd, then a start.
+    node.stop_server_gracefully();
+    node.restart_server();
+    node.wait_node_ready();
+    // The restarted agent re-adopts the pod: a new pod still works, the old one is untouched.
+    node.apply(&pod("after", "Always", "sleep 3600", "", ""));
+    node.wait_running("after");
+    let now = node.wait_running("steady");
+    assert_eq!(container_status(&now)["containerID"], id);
+    assert_eq!(container_status(&now)["restartCount"], 0);
+    assert_eq!(now["status"]["podIP"], ip);
+}
+
+#[test]
+fn joined_agent_imports_air_gap_images_and_re_adopts_pods() {
+    require_runtime();
+    let mut node = Node::start_with(true, |agent_data| {
+        common::node::build_busybox(
+            &agent_data.join("agent").join("images").join("busybox.tar"),
+            BUSYBOX_IMAGE,
+        );
+        // An OCI archive too.
+        capstan_agent::image::archive::build_busybox_image(
+            &agent_data.join("agent").join("images").join("oci.tar"),
+            "capstan.test/busybox-oci:2",
+            &capstan_agent::image::archive::ImageConfig {
+                cmd: vec!["sh".into()],
+                ..Default::default()
+            },
+            capstan_agent::image::archive::Format::Oci,
+        )
+        .unwrap();
+    });
+    let images = node.images();
+    assert!(images.contains(BUSYBOX_IMAGE), "{images}");
+    assert!(images.contains("capstan.test/busybox-oci:2"), "{images}");
+    let n = node.get_json(&["get", "node", "node1"]).unwrap();
+    assert!(
+        n["metadata"]["labels"]
+            .get("node-role.kubernetes.io/control-plane")
+            .is_none()
+    );
+    assert_eq!(
+        n["status"]["daemonEndpoints"]["kubeletEndpoint"]["Port"],
+        10250
+    );
+    node.apply(&pod("kept", "Always", "echo kept-log; sleep 3600", "", ""));
+    let before = node.wait_running("kept");
+    let id = container_status(&before)["containerID"].clone();
+    node.kill_agent();
+    node.launch_agent();
+    node.wait_node_ready();
+    node.apply(&pod("fresh", "Always", "sleep 3600", "", ""));
+    node.wait_running("fresh");
+    let now = node.wait_running("kept");
+    assert_eq!(container_status(&now)["containerID"], id);
+    assert_eq!(container_status(&now)["restartCount"], 0);
+    assert!(logs(&node, &["kept"]).contains("kept-log"));
+    let out = node.kubectl(&["delete", "pod", "kept", "--wait=true", "--timeout=60s"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn endpoint_serves_only_the_node_token_and_reports_metrics() {
+    require_runtime();
+    let node = Node::start();
+    node.import_busybox();
+    node.apply(&pod("m", "Always", "sleep 3600", "", ""));
+    node.wait_running("m");
+    let token = node.node_token();
+    let (code, body) = node.kubelet_get("/healthz", None);
+    assert_eq!((code, body.as_str()), (200, "ok"));
+    for path in [
+        "/pods",
+        "/metrics",
+        "/stats/summary",
+        "/containerLogs/default/m/main",
+    ] {
+        assert_eq!(
+            node.kubelet_get(path, None).0,
+            401,
+            "{path} without a token"
+        );
+        assert_eq!(
+            node.kubelet_get(path, Some("K10deadbeef::node:wrong")).0,
+            401,
+            "{path} with another token"
+        );
+    }
+    let (code, pods) = node.kubelet_get("/pods", Some(&token));
+    assert_eq!(code, 200);
+    let pods: Value = serde_json::from_str(&pods).unwrap();
+    assert!(
+        pods["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["metadata"]["name"] == "m")
+    );
+    let (code, metrics) = node.kubelet_get("/metrics", Some(&token));
+    assert_eq!(code, 200);
+    for needle in [
+        "kubelet_pleg_relist_duration_seconds_count",
+        "kubelet_pleg_relist_interval_seconds_bucket",
+        "kubelet_runtime_operations_total{operation_type=\"run_podsandbox\"}",
+        "kubelet_runtime_operations_duration_seconds_bucket",
+    ] {
+        assert!(
+            metrics.contains(needle),
+            "{needle} missing from:\n{metrics}"
+        );
+    }
+    let (code, summary) = node.kubelet_get("/stats/summary", Some(&token));
+    assert_eq!(code, 200, "{summary}");
+    let summary: Value = serde_json::from_str(&summary).unwrap();
+    assert_eq!(summary["node"]["nodeName"], "node1");
+}
+
+#[test]
+fn missing_images_back_off_and_never_pull_is_reported() {
+    require_runtime();
+    let node = Node::start();
+    node.apply(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: nope}\nspec:\n  containers:\n  - {name: main, image: \"127.0.0.1:1/absent/image:1\"}\n",
+    );
+    node.apply(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: never}\nspec:\n  containers:\n  - {name: main, image: \"absent/image:2\", imagePullPolicy: Never}\n",
+    );
+    node.wait_for(
+        Duration::from_secs(60),
+        "ErrImagePull then ImagePullBackOff",
+        || {
+            let p = node.pod("nope");
+            let reason = container_status(&p)["state"]["waiting"]["reason"]
+                .as_str()?
+                .to_owned();
+            (reason == "ImagePullBackOff").then_some(())
+        },
+    );
+    node.wait_for(Duration::from_secs(30), "ErrImageNeverPull", || {
+        let p = node.pod("never");
+        (container_status(&p)["state"]["waiting"]["reason"] == "ErrImageNeverPull").then_some(())
+    });
+    assert_eq!(node.pod("nope")["status"]["phase"], "Pending");
+}
+
+#[test]
+fn pods_deleted_while_the_agent_is_down_are_cleaned_up() {
+    require_runtime();
+    let mut node = Node::start_with(true, |agent_data| {
+        common::node::build_busybox(
+            &agent_data.join("agent").join("images").join("busybox.tar"),
+            BUSYBOX_IMAGE,
+        );
+    });
+    node.apply(&pod("gone", "Always", "sleep 3600", "", ""));
+    node.wait_running("gone");
+    assert!(!node.runtime_containers().is_empty());
+    node.kill_agent();
+    let out = node.kubectl(&["delete", "pod", "gone", "--grace-period=0", "--force"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    node.launch_agent();
+    node.wait_node_ready();
+    node.wait_for(Duration::from_secs(60), "orphan containers removed", || {
+        node.runtime_containers().is_empty().then_some(())
+    });
+}
+
+#[test]
+fn node_registers_with_labels_reservations_and_lease() {
+    require_runtime();
+    let node = Node::start_args(&[
+        "--node-label",
+        "team=blue",
+        "--node-label",
+        "zone=z1",
+        "--system-reserved",
+        "cpu=500m,memory=512Mi",
+        "--kube-reserved",
+        "memory=256Mi",
+        "--max-pods",
+        "50",
+    ]);
+    let n = node.get_json(&["get", "node", "node1"]).unwrap();
+    let labels = &n["metadata"]["labels"];
+    assert_eq!(labels["team"], "blue");
+    assert_eq!(labels["zone"], "z1");
+    assert_eq!(labels["kubernetes.io/hostname"], "node1");
+    assert_eq!(labels["kubernetes.io/os"], "linux");
+    assert!(labels["kubernetes.io/arch"].is_string());
+    assert!(
+        labels
+            .get("node-role.kubernetes.io/control-plane")
+            .is_some()
+    );
+    let status = &n["status"];
+    assert_eq!(status["capacity"]["pods"], "50");
+    assert_eq!(status["allocatable"]["pods"], "50");
+    let cpus: i64 = status["capacity"]["cpu"].as_str().unwrap().parse().unwrap();
+    assert_eq!(
+        status["allocatable"]["cpu"],
+        format!("{}m", cpus * 1000 - 500).as_str(),
+        "{status}"
+    );
+    let ki = |v: &Value| -> i64 {
+        v.as_str()
+            .unwrap()
+            .trim_end_matches("Ki")
+            .parse()
+            .unwrap_or_else(|_| panic!("memory {v} not in Ki"))
+    };
+    assert_eq!(
+        ki(&status["capacity"]["memory"]) - ki(&status["allocatable"]["memory"]),
+        // system + kube reserved, plus the default hard eviction threshold (memory.available<100Mi).
+        (512 + 256 + 100) * 1024
+    );
+    assert!(
+        status["nodeInfo"]["containerRuntimeVersion"]
+            .as_str()
+            .unwrap()
+            .starts_with("containerd://")
+    );
+    assert_eq!(status["addresses"][0]["type"], "InternalIP");
+    for cond in ["MemoryPressure", "DiskPressure", "PIDPressure"] {
+        assert!(
+            status["conditions"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|c| c["type"] == cond && c["status"] == "False"),
+            "{cond}"
+        );
+    }
+    // The Lease is renewed every 10 s.
+    let renew = |node: &Node| {
+        node.get_json(&["get", "lease", "-n", "kube-node-lease", "node1"])
+            .and_then(|l| l["spec"]["renewTime"].as_str().map(str::to_owned))
+    };
+    let first = node.wait_for(Duration::from_secs(20), "node lease", || renew(&node));
+    node.wait_for(Duration::from_secs(25), "lease renewal", || {
+        renew(&node).filter(|r| *r != first)
+    });
+}
