@@ -170,6 +170,62 @@ fn key_of(meta: &kube::api::ObjectMeta) -> (String, String) {
     )
 }
 
+/// How the last seen version of each pod or node is kept (updates pass old and new) and which
+/// scheduler calls a change turns into.
+struct Mirror<K> {
+    key: fn(&K) -> String,
+    add: fn(&mut Scheduler, K, Instant),
+    update: fn(&mut Scheduler, &K, K, Instant),
+    delete: fn(&mut Scheduler, &K, Instant),
+}
+
+impl<K: Clone> Mirror<K> {
+    fn apply(
+        &self,
+        items: &mut HashMap<String, K>,
+        scheduler: &mut Scheduler,
+        change: Change<K>,
+        now: Instant,
+    ) {
+        match change {
+            Change::Upsert(obj) => self.upsert(items, scheduler, obj, now),
+            Change::Delete(obj) => {
+                let old = items.remove(&(self.key)(&obj)).unwrap_or(obj);
+                (self.delete)(scheduler, &old, now);
+            }
+            Change::Resync(listed) => {
+                let keys: HashSet<String> = listed.iter().map(self.key).collect();
+                let gone: Vec<String> = items
+                    .keys()
+                    .filter(|k| !keys.contains(*k))
+                    .cloned()
+                    .collect();
+                for k in gone {
+                    if let Some(old) = items.remove(&k) {
+                        (self.delete)(scheduler, &old, now);
+                    }
+                }
+                for obj in listed {
+                    self.upsert(items, scheduler, obj, now);
+                }
+            }
+        }
+    }
+
+    fn upsert(
+        &self,
+        items: &mut HashMap<String, K>,
+        scheduler: &mut Scheduler,
+        obj: K,
+        now: Instant,
+    ) {
+        match items.insert((self.key)(&obj), obj.clone()) {
+            Some(old) => (self.update)(scheduler, &old, obj, now),
+            None => (self.add)(scheduler, obj, now),
+        }
+    }
+}
+
 impl State {
     fn new(config: SchedulerConfig) -> State {
         State {
@@ -309,74 +365,30 @@ impl State {
     }
 
     fn pod_change(&mut self, change: Change<Pod>, now: Instant) {
-        let uid = |p: &Pod| p.metadata.uid.clone().unwrap_or_default();
-        match change {
-            Change::Upsert(pod) => self.pod_upsert(uid(&pod), pod, now),
-            Change::Delete(pod) => {
-                let old = self.pods.remove(&uid(&pod)).unwrap_or(pod);
-                self.scheduler.on_pod_delete(&old, now);
-            }
-            Change::Resync(pods) => {
-                let listed: HashSet<String> = pods.iter().map(uid).collect();
-                let gone: Vec<String> = self
-                    .pods
-                    .keys()
-                    .filter(|k| !listed.contains(*k))
-                    .cloned()
-                    .collect();
-                for k in gone {
-                    if let Some(old) = self.pods.remove(&k) {
-                        self.scheduler.on_pod_delete(&old, now);
-                    }
-                }
-                for pod in pods {
-                    self.pod_upsert(uid(&pod), pod, now);
-                }
-                self.synced.insert("Pod");
-            }
-        }
-    }
-
-    fn pod_upsert(&mut self, uid: String, pod: Pod, now: Instant) {
-        match self.pods.insert(uid, pod.clone()) {
-            Some(old) => self.scheduler.on_pod_update(&old, pod, now),
-            None => self.scheduler.on_pod_add(pod, now),
+        let resynced = matches!(change, Change::Resync(_));
+        let pods = Mirror {
+            key: |p: &Pod| p.metadata.uid.clone().unwrap_or_default(),
+            add: Scheduler::on_pod_add,
+            update: Scheduler::on_pod_update,
+            delete: Scheduler::on_pod_delete,
+        };
+        pods.apply(&mut self.pods, &mut self.scheduler, change, now);
+        if resynced {
+            self.synced.insert("Pod");
         }
     }
 
     fn node_change(&mut self, change: Change<Node>, now: Instant) {
-        let name = |n: &Node| n.metadata.name.clone().unwrap_or_default();
-        match change {
-            Change::Upsert(node) => self.node_upsert(name(&node), node, now),
-            Change::Delete(node) => {
-                let old = self.nodes.remove(&name(&node)).unwrap_or(node);
-                self.scheduler.on_node_delete(&old, now);
-            }
-            Change::Resync(nodes) => {
-                let listed: HashSet<String> = nodes.iter().map(name).collect();
-                let gone: Vec<String> = self
-                    .nodes
-                    .keys()
-                    .filter(|k| !listed.contains(*k))
-                    .cloned()
-                    .collect();
-                for k in gone {
-                    if let Some(old) = self.nodes.remove(&k) {
-                        self.scheduler.on_node_delete(&old, now);
-                    }
-                }
-                for node in nodes {
-                    self.node_upsert(name(&node), node, now);
-                }
-                self.synced.insert("Node");
-            }
-        }
-    }
-
-    fn node_upsert(&mut self, name: String, node: Node, now: Instant) {
-        match self.nodes.insert(name, node.clone()) {
-            Some(old) => self.scheduler.on_node_update(&old, node, now),
-            None => self.scheduler.on_node_add(node, now),
+        let resynced = matches!(change, Change::Resync(_));
+        let nodes = Mirror {
+            key: |n: &Node| n.metadata.name.clone().unwrap_or_default(),
+            add: Scheduler::on_node_add,
+            update: Scheduler::on_node_update,
+            delete: Scheduler::on_node_delete,
+        };
+        nodes.apply(&mut self.nodes, &mut self.scheduler, change, now);
+        if resynced {
+            self.synced.insert("Node");
         }
     }
 
