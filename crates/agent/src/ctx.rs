@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use k8s_openapi::api::core::v1::{Event, ObjectReference, Pod};
-use kube::api::{Api, PostParams};
+use kube::api::{Api, Patch, PatchParams, PostParams};
 use parking_lot::Mutex;
 use tokio::sync::Semaphore;
 
@@ -40,6 +40,9 @@ pub struct Ctx {
     /// The pods this agent runs (for `/pods`), by uid.
     pub pods: Mutex<HashMap<String, Arc<Pod>>>,
     events: Arc<Semaphore>,
+    /// Recent events by what makes them the same, so repeats raise a count (as client-go's
+    /// event correlator does) instead of piling up objects.
+    recent_events: Arc<Mutex<EventCorrelator>>,
     /// Bounds how many sandboxes and containers start at once (FIFO): on a small node a burst of
     /// pods then starts in order instead of every pod finishing at the end of the burst.
     pub start_slots: Semaphore,
@@ -71,6 +74,7 @@ impl Ctx {
             network_ready: AtomicBool::new(false),
             pods: Mutex::new(HashMap::new()),
             events: Arc::new(Semaphore::new(8)),
+            recent_events: Default::default(),
             start_slots: Semaphore::new(start_slots(p.cpu_capacity)),
             node_name: p.node_name,
             node_ip: p.node_ip,
@@ -144,9 +148,39 @@ impl Ctx {
             reporting_instance: Some(self.node_name.clone()),
             ..Default::default()
         };
+        let key = format!(
+            "{ns}\u{0}{}\u{0}{}\u{0}{}\u{0}{}\u{0}{}\u{0}{}",
+            event.involved_object.name.as_deref().unwrap_or(""),
+            event.involved_object.uid.as_deref().unwrap_or(""),
+            event.involved_object.field_path.as_deref().unwrap_or(""),
+            reason,
+            kind,
+            event.message.as_deref().unwrap_or("")
+        );
+        let seen = self
+            .recent_events
+            .lock()
+            .observe(key.clone(), event.metadata.name.clone().unwrap_or_default());
         let api: Api<Event> = Api::namespaced(self.client.clone(), &ns);
+        let recent = self.recent_events.clone();
         tokio::spawn(async move {
             let _permit = permit;
+            if let Seen::Again { name, count } = seen {
+                let patch = serde_json::json!({"count": count, "lastTimestamp": now.format("%Y-%m-%dT%H:%M:%SZ").to_string()});
+                // A repeat may overtake the create of the first one: give that a moment.
+                for attempt in 0..3 {
+                    if api
+                        .patch(&name, &PatchParams::default(), &Patch::Merge(&patch))
+                        .await
+                        .is_ok()
+                    {
+                        return;
+                    }
+                    tokio::time::sleep(std::time::Duration::from_millis(200 << attempt)).await;
+                }
+                // The first one is gone (expired or deleted): start over.
+                recent.lock().forget(&key);
+            }
             if let Err(e) = api.create(&PostParams::default(), &event).await {
                 tracing::debug!(error = %e, "cannot record event");
             }
@@ -154,7 +188,72 @@ impl Ctx {
     }
 }
 
+/// Whether an event was recorded before (then it is counted on the existing object).
+#[derive(Debug, PartialEq, Eq)]
+pub enum Seen {
+    First,
+    Again { name: String, count: i32 },
+}
+
+/// Remembers recent events (at most `CAPACITY`, like client-go's cache of 4,096) by their
+/// identity: object, field, reason, type and message.
+#[derive(Default)]
+pub struct EventCorrelator {
+    recent: HashMap<String, (String, i32)>,
+}
+
+impl EventCorrelator {
+    const CAPACITY: usize = 4096;
+
+    pub fn observe(&mut self, key: String, new_name: String) -> Seen {
+        if let Some((name, count)) = self.recent.get_mut(&key) {
+            *count += 1;
+            return Seen::Again {
+                name: name.clone(),
+                count: *count,
+            };
+        }
+        if self.recent.len() >= Self::CAPACITY {
+            self.recent.clear();
+        }
+        self.recent.insert(key, (new_name, 1));
+        Seen::First
+    }
+
+    pub fn forget(&mut self, key: &str) {
+        self.recent.remove(key);
+    }
+}
+
 /// Concurrent sandbox/container starts for a node with `cpus` CPUs.
 pub fn start_slots(cpus: i64) -> usize {
     (cpus.max(1) as usize * 2).clamp(2, 16)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repeated_events_count_on_the_first_object() {
+        let mut c = EventCorrelator::default();
+        assert_eq!(c.observe("k".into(), "p.1".into()), Seen::First);
+        assert_eq!(
+            c.observe("k".into(), "p.2".into()),
+            Seen::Again {
+                name: "p.1".into(),
+                count: 2
+            }
+        );
+        assert_eq!(
+            c.observe("k".into(), "p.3".into()),
+            Seen::Again {
+                name: "p.1".into(),
+                count: 3
+            }
+        );
+        assert_eq!(c.observe("other".into(), "p.4".into()), Seen::First);
+        c.forget("k");
+        assert_eq!(c.observe("k".into(), "p.5".into()), Seen::First);
+    }
 }

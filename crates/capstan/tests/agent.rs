@@ -180,6 +180,26 @@ fn restart_policies_and_crash_loop_back_off() {
         "restarted again after only {:?}: no back-off",
         started.elapsed()
     );
+    // Repeated BackOff events are one Event whose count rises, as kubectl describe shows them.
+    let events = node.kubectl(&[
+        "get",
+        "events",
+        "--field-selector",
+        "involvedObject.name=crash,reason=BackOff",
+        "-o",
+        "jsonpath={range .items[*]}{.count}{\"\\n\"}{end}",
+    ]);
+    let counts = String::from_utf8_lossy(&events.stdout).into_owned();
+    let counts: Vec<i64> = counts
+        .lines()
+        .filter_map(|l| l.trim().parse().ok())
+        .collect();
+    assert_eq!(
+        counts.len(),
+        1,
+        "one BackOff event object, got counts {counts:?}"
+    );
+    assert!(counts[0] >= 2, "BackOff counted {counts:?}");
 }
 
 #[test]
