@@ -100,14 +100,48 @@ pub fn go_syntax_json(v: &serde_json::Value) -> String {
     }
 }
 
-/// Integers print bare; other numbers use Go's float formatting.
+/// Go's `%v` of a JSON number decoded into `interface{}`: int64 when it fits, else float64.
 pub fn format_json_number(n: &serde_json::Number) -> String {
-    if let Some(i) = n.as_i64() {
-        i.to_string()
-    } else if let Some(u) = n.as_u64() {
-        u.to_string()
+    match n.as_i64() {
+        Some(i) => i.to_string(),
+        None => format_float(n.as_f64().unwrap_or(f64::NAN)),
+    }
+}
+
+/// Go's `fmt.Sprint` (`%v`) of a value decoded into `interface{}`: `map[a:b]`, `[x y]`, `<nil>`.
+pub fn sprint(v: &serde_json::Value) -> String {
+    use serde_json::Value;
+    match v {
+        Value::Null => "<nil>".to_string(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => format_json_number(n),
+        Value::String(s) => s.clone(),
+        Value::Array(items) => {
+            let inner: Vec<String> = items.iter().map(sprint).collect();
+            format!("[{}]", inner.join(" "))
+        }
+        Value::Object(map) => {
+            let inner: Vec<String> = map
+                .iter()
+                .map(|(k, v)| format!("{k}:{}", sprint(v)))
+                .collect();
+            format!("map[{}]", inner.join(" "))
+        }
+    }
+}
+
+/// How Go's `encoding/json` writes a float64: plain between 1e-6 and 1e21, else the shortest
+/// exponent form without zero padding (`1e-7`, `1e+21`).
+pub fn json_float(f: f64) -> String {
+    let abs = f.abs();
+    if abs != 0.0 && !(1e-6..1e21).contains(&abs) {
+        let sci = format!("{f:e}");
+        let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+        let exp: i32 = exp.parse().unwrap_or(0);
+        let sign = if exp < 0 { '-' } else { '+' };
+        format!("{mantissa}e{sign}{}", exp.abs())
     } else {
-        format_float(n.as_f64().unwrap_or(0.0))
+        format!("{f}")
     }
 }
 
@@ -136,6 +170,15 @@ mod tests {
         assert_eq!(format_float(0.0001), "0.0001");
         assert_eq!(format_float(0.00001), "1e-05");
         assert_eq!(format_float(-2.5e-7), "-2.5e-07");
+    }
+
+    #[test]
+    fn values_like_go_v_and_encoding_json() {
+        let v = serde_json::json!({"b": [1, "x", null], "a": 2.5});
+        assert_eq!(sprint(&v), "map[a:2.5 b:[1 x <nil>]]");
+        assert_eq!(json_float(1e21), "1e+21");
+        assert_eq!(json_float(1e-7), "1e-7");
+        assert_eq!(json_float(3.0), "3");
     }
 
     #[test]

@@ -8,7 +8,7 @@ pub mod cidr;
 pub mod duration;
 pub mod field_errors;
 pub mod fields;
-mod go_fmt;
+pub mod go_fmt;
 pub mod labels;
 pub mod quantity;
 pub mod status;

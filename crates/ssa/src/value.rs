@@ -154,137 +154,11 @@ fn compare_maps(lhs: &Map<String, Value>, rhs: &Map<String, Value>) -> Ordering 
     }
 }
 
-/// Go's `strconv.Quote` (what `%q` prints).
-pub fn go_quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\u{7}' => out.push_str("\\a"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{b}' => out.push_str("\\v"),
-            c if (c as u32) < 0x20 || c == '\u{7f}' => {
-                out.push_str(&format!("\\x{:02x}", c as u32));
-            }
-            c if ('\u{80}'..='\u{9f}').contains(&c) || c == '\u{2028}' || c == '\u{2029}' => {
-                out.push_str(&format!("\\u{:04x}", c as u32));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
-/// Go's `%v`/`%g` of a float64: shortest digits, exponent form below 1e-4 or
-/// from 1e6 on (`1e+06`).
-pub fn go_float_g(f: f64) -> String {
-    if f.is_nan() {
-        return "NaN".into();
-    }
-    if f.is_infinite() {
-        return if f > 0.0 {
-            "+Inf".into()
-        } else {
-            "-Inf".into()
-        };
-    }
-    if f == 0.0 {
-        return if f.is_sign_negative() { "-0" } else { "0" }.into();
-    }
-    let rust = format!("{f:e}");
-    let exponent: i32 = rust
-        .split_once('e')
-        .and_then(|(_, e)| e.parse().ok())
-        .unwrap_or(0);
-    if !(-4..6).contains(&exponent) {
-        go_exponent_form(f, true)
-    } else {
-        format!("{f}")
-    }
-}
-
-/// `1.5e+06` style (two exponent digits at least); `pad_negative` false gives
-/// encoding/json's `1e-7` cleanup.
-fn go_exponent_form(f: f64, pad_negative: bool) -> String {
-    let rust = format!("{f:e}");
-    let (mantissa, exp) = rust.split_once('e').unwrap_or((&rust, "0"));
-    let exp: i32 = exp.parse().unwrap_or(0);
-    if exp < 0 {
-        if pad_negative {
-            format!("{mantissa}e-{:02}", -exp)
-        } else {
-            format!("{mantissa}e-{}", -exp)
-        }
-    } else {
-        format!("{mantissa}e+{exp:02}")
-    }
-}
-
-/// How Go's `encoding/json` writes a float64.
-pub fn go_json_float(f: f64) -> String {
-    let abs = f.abs();
-    if abs != 0.0 && !(1e-6..1e21).contains(&abs) {
-        go_exponent_form(f, false)
-    } else {
-        format!("{f}")
-    }
-}
-
-fn number_v(n: &Number) -> String {
-    match num(n) {
-        Num::Int(i) => i.to_string(),
-        Num::Float(f) => go_float_g(f),
-    }
-}
-
-/// Go's `%v` of an unstructured value (`map[a:b]`, `[x y]`, `<nil>`).
-pub fn go_v(v: &Value) -> String {
-    match v {
-        Value::Null => "<nil>".into(),
-        Value::Bool(b) => b.to_string(),
-        Value::Number(n) => number_v(n),
-        Value::String(s) => s.clone(),
-        Value::Array(items) => {
-            let parts: Vec<String> = items.iter().map(go_v).collect();
-            format!("[{}]", parts.join(" "))
-        }
-        Value::Object(map) => {
-            let parts: Vec<String> = map
-                .iter()
-                .map(|(k, v)| format!("{k}:{}", go_v(v)))
-                .collect();
-            format!("map[{}]", parts.join(" "))
-        }
-    }
-}
-
-/// Go's `%#v` of an unstructured value.
-pub fn go_sharp_v(v: &Value) -> String {
-    match v {
-        Value::Null => "interface {}(nil)".into(),
-        Value::Bool(b) => b.to_string(),
-        Value::Number(n) => number_v(n),
-        Value::String(s) => go_quote(s),
-        Value::Array(items) => {
-            let parts: Vec<String> = items.iter().map(go_sharp_v).collect();
-            format!("[]interface {{}}{{{}}}", parts.join(", "))
-        }
-        Value::Object(map) => {
-            let parts: Vec<String> = map
-                .iter()
-                .map(|(k, v)| format!("{}:{}", go_quote(k), go_sharp_v(v)))
-                .collect();
-            format!("map[string]interface {{}}{{{}}}", parts.join(", "))
-        }
-    }
-}
+// Go's renderings (`%q`, `%v`, `%#v`, floats) are shared with the rest of the API server.
+use capstan_apimachinery::go_fmt::format_json_number as number_v;
+pub use capstan_apimachinery::go_fmt::{
+    go_syntax_json as go_sharp_v, json_float as go_json_float, quote as go_quote, sprint as go_v,
+};
 
 /// Go's `%T` of an unstructured value.
 pub fn go_type_name(v: &Value) -> &'static str {
@@ -431,9 +305,6 @@ mod tests {
     #[test]
     fn go_renderings() {
         assert_eq!(go_quote("a\"b\n"), r#""a\"b\n""#);
-        assert_eq!(go_float_g(1e6), "1e+06");
-        assert_eq!(go_float_g(123456.0), "123456");
-        assert_eq!(go_float_g(1.5), "1.5");
         assert_eq!(go_json_float(1e21), "1e+21");
         assert_eq!(go_json_float(1e-7), "1e-7");
         assert_eq!(go_json_float(3.0), "3");
