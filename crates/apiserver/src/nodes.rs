@@ -139,7 +139,8 @@ pub async fn kubelet_error(response: http::Response<hyper::body::Incoming>) -> A
         .unwrap_or_default();
     let (code, reason) = match code {
         400 => (400, "BadRequest"),
-        401 | 403 => (code, "Forbidden"),
+        401 => (401, "Unauthorized"),
+        403 => (403, "Forbidden"),
         404 => (404, "NotFound"),
         _ => (500, "InternalError"),
     };

@@ -131,7 +131,9 @@ fn logs_are_routed_to_the_pods_node() {
     );
     assert_eq!(unnamed.status, 400, "{}", unnamed.body);
     assert!(
-        unnamed.body.contains("a container name must be specified for pod two, choose one of: [a b] or one of the init containers: [i]"),
+        unnamed
+            .body
+            .contains("a container name must be specified for pod two, choose one of: [i a b]"),
         "{}",
         unnamed.body
     );

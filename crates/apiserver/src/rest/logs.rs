@@ -1,7 +1,7 @@
 //! pods/log: picks the container as upstream does, then streams the node agent's
 //! `/containerLogs` answer back (kubectl logs, -f, --tail, --previous, --since, --timestamps).
 
-use capstan_apimachinery::ApiError;
+use capstan_apimachinery::{ApiError, FieldError, Path};
 use http::Response;
 use http_body_util::BodyExt;
 use serde_json::Value;
@@ -10,7 +10,8 @@ use super::Ctx;
 use crate::http_util::{Body, text_response};
 use crate::render::{self, Stored};
 
-/// The container a log request is for: the one named, or the only one.
+/// The container a log request is for: the one named, or the only one (upstream's
+/// validateContainer; the `default-container` annotation is kubectl's business, not the API's).
 pub fn log_container(pod: &Value, requested: Option<&str>) -> Result<String, ApiError> {
     let pod_name = pod["metadata"]["name"].as_str().unwrap_or_default();
     let names = |field: &str| -> Vec<String> {
@@ -23,57 +24,36 @@ pub fn log_container(pod: &Value, requested: Option<&str>) -> Result<String, Api
             })
             .unwrap_or_default()
     };
-    let (containers, init, ephemeral) = (
-        names("containers"),
-        names("initContainers"),
-        names("ephemeralContainers"),
-    );
-    let name = match requested.filter(|n| !n.is_empty()) {
-        Some(n) => n.to_owned(),
-        None => {
-            let default = pod["metadata"]["annotations"]["kubectl.kubernetes.io/default-container"]
-                .as_str()
-                .filter(|d| containers.iter().any(|c| c == d));
-            match (default, containers.as_slice()) {
-                (Some(d), _) => d.to_owned(),
-                (None, [only]) => only.clone(),
-                _ => {
-                    let mut message = format!(
-                        "a container name must be specified for pod {pod_name}, choose one of: [{}]",
-                        containers.join(" ")
-                    );
-                    if !init.is_empty() {
-                        message.push_str(&format!(
-                            " or one of the init containers: [{}]",
-                            init.join(" ")
-                        ));
-                    }
-                    if !ephemeral.is_empty() {
-                        message.push_str(&format!(
-                            " or one of the ephemeral containers: [{}]",
-                            ephemeral.join(" ")
-                        ));
-                    }
-                    return Err(ApiError::bad_request(&message));
-                }
-            }
-        }
+    let containers = names("containers");
+    // Every container, in the order upstream visits them: init, regular, ephemeral.
+    let all: Vec<String> = names("initContainers")
+        .into_iter()
+        .chain(containers.iter().cloned())
+        .chain(names("ephemeralContainers"))
+        .collect();
+    let Some(name) = requested.filter(|n| !n.is_empty()) else {
+        return match containers.as_slice() {
+            [only] => Ok(only.clone()),
+            [] => Err(ApiError::bad_request(&format!(
+                "a container name must be specified for pod {pod_name}"
+            ))),
+            _ => Err(ApiError::bad_request(&format!(
+                "a container name must be specified for pod {pod_name}, choose one of: [{}]",
+                all.join(" ")
+            ))),
+        };
     };
-    if !containers
-        .iter()
-        .chain(&init)
-        .chain(&ephemeral)
-        .any(|c| *c == name)
-    {
+    if !all.iter().any(|c| c == name) {
         return Err(ApiError::bad_request(&format!(
             "container {name} is not valid for pod {pod_name}"
         )));
     }
-    Ok(name)
+    Ok(name.to_owned())
 }
 
-/// PodLogOptions from the query, checked, re-encoded for the agent.
-pub fn log_query(get: impl Fn(&str) -> Option<String>) -> Result<String, ApiError> {
+/// PodLogOptions from the query of pod `pod_name`'s log request, checked as upstream does
+/// (every problem reported at once as a 422), re-encoded for the agent.
+pub fn log_query(pod_name: &str, get: impl Fn(&str) -> Option<String>) -> Result<String, ApiError> {
     let mut out = Vec::new();
     for flag in ["follow", "previous", "timestamps"] {
         if let Some(v) = get(flag) {
@@ -88,32 +68,36 @@ pub fn log_query(get: impl Fn(&str) -> Option<String>) -> Result<String, ApiErro
             }
         }
     }
-    for (field, min) in [("tailLines", 0), ("limitBytes", 1), ("sinceSeconds", 1)] {
-        if let Some(v) = get(field) {
-            let n: i64 = v.parse().map_err(|_| {
-                ApiError::bad_request(&format!("invalid value {v:?} for {field}: not an integer"))
-            })?;
-            if n < min {
-                let bound = if min == 0 { "or equal to 0" } else { "0" };
-                return Err(ApiError::new(
-                    422,
-                    "Invalid",
-                    format!(
-                        "PodLogOptions \"\" is invalid: {field}: Invalid value: {n}: must be greater than {bound}"
-                    ),
-                ));
-            }
+    let since_time = get("sinceTime");
+    let mut errors = Vec::new();
+    for (field, min, detail) in [
+        ("tailLines", 0, "must be greater than or equal to 0"),
+        ("limitBytes", 1, "must be greater than 0"),
+        ("sinceSeconds", 1, "must be greater than 0"),
+    ] {
+        let Some(v) = get(field) else { continue };
+        let n: i64 = v.parse().map_err(|_| {
+            ApiError::bad_request(&format!("invalid value {v:?} for {field}: not an integer"))
+        })?;
+        if field == "sinceSeconds" && since_time.is_some() {
+            errors.push(FieldError::forbidden(
+                &Path::new(""),
+                "at most one of `sinceTime` or `sinceSeconds` may be specified",
+            ));
+        } else if n < min {
+            errors.push(FieldError::invalid(&Path::new(field), n, detail));
+        } else {
             out.push(format!("{field}={n}"));
         }
     }
-    if let Some(t) = get("sinceTime") {
-        if get("sinceSeconds").is_some() {
-            return Err(ApiError::new(
-                422,
-                "Invalid",
-                "PodLogOptions \"\" is invalid: : Forbidden: at most one of `sinceTime` or `sinceSeconds` may be specified",
-            ));
-        }
+    if !errors.is_empty() {
+        return Err(ApiError::invalid(
+            &capstan_apimachinery::GroupKind::new("", "PodLogOptions"),
+            pod_name,
+            &errors,
+        ));
+    }
+    if let Some(t) = since_time {
         chrono::DateTime::parse_from_rfc3339(&t).map_err(|_| {
             ApiError::bad_request(&format!(
                 "invalid value {t:?} for sinceTime: not an RFC 3339 time"
@@ -149,7 +133,7 @@ fn agent_address(node: &Value) -> Option<(String, u16)> {
 pub async fn pod_log(ctx: &Ctx<'_>) -> Result<Response<Body>, ApiError> {
     let (pod, _) = ctx.current().await?;
     let container = log_container(&pod, ctx.query.get("container"))?;
-    let query = log_query(|k| ctx.query.get(k).map(str::to_owned))?;
+    let query = log_query(&ctx.info.name, |k| ctx.query.get(k).map(str::to_owned))?;
     let node_name = pod["spec"]["nodeName"].as_str().unwrap_or_default();
     if node_name.is_empty() {
         // Not on a node yet: nothing to show, as upstream answers.
@@ -214,7 +198,7 @@ mod tests {
             "containers": [{"name": "a"}, {"name": "b"}], "initContainers": [{"name": "i"}]}});
         assert_eq!(
             log_container(&two, None).unwrap_err().message,
-            "a container name must be specified for pod p, choose one of: [a b] or one of the init containers: [i]"
+            "a container name must be specified for pod p, choose one of: [i a b]"
         );
         assert_eq!(log_container(&two, Some("i")).unwrap(), "i");
         assert_eq!(
@@ -226,7 +210,7 @@ mod tests {
     #[test]
     fn log_options_are_checked() {
         let q = |pairs: &'static [(&'static str, &'static str)]| {
-            log_query(move |k| {
+            log_query("p", move |k| {
                 pairs
                     .iter()
                     .find(|(n, _)| *n == k)
@@ -238,13 +222,26 @@ mod tests {
             "follow=true&tailLines=5"
         );
         assert_eq!(q(&[("tailLines", "x")]).unwrap_err().code, 400);
-        assert_eq!(q(&[("tailLines", "-1")]).unwrap_err().code, 422);
+        let e = q(&[("tailLines", "-1")]).unwrap_err();
+        assert_eq!(e.code, 422);
+        assert_eq!(
+            e.message,
+            "PodLogOptions \"p\" is invalid: tailLines: Invalid value: -1: must be greater than or equal to 0"
+        );
         assert_eq!(q(&[("limitBytes", "0")]).unwrap_err().code, 422);
         assert_eq!(
             q(&[("sinceSeconds", "5"), ("sinceTime", "2026-01-01T00:00:00Z")])
                 .unwrap_err()
                 .code,
             422
+        );
+        let both = q(&[("sinceSeconds", "5"), ("sinceTime", "2026-01-01T00:00:00Z")]).unwrap_err();
+        assert!(
+            both.message.ends_with(
+                "Forbidden: at most one of `sinceTime` or `sinceSeconds` may be specified"
+            ),
+            "{}",
+            both.message
         );
     }
 }
