@@ -120,13 +120,16 @@ impl Recorder {
     }
 
     pub fn record(&self, spec: EventSpec) {
-        let key = (
-            spec.regarding.metadata.uid.clone().unwrap_or_default(),
-            spec.reason,
-            spec.note.clone(),
-        );
-        if !self.repeats.lock().admit(key, Instant::now()) {
-            return;
+        // Only warnings repeat (a pod is scheduled once); keep the binding path free of it.
+        if spec.type_ == "Warning" {
+            let key = (
+                spec.regarding.metadata.uid.clone().unwrap_or_default(),
+                spec.reason,
+                spec.note.clone(),
+            );
+            if !self.repeats.lock().admit(key, Instant::now()) {
+                return;
+            }
         }
         if self.tx.try_send(spec).is_err() {
             self.dropped.fetch_add(1, Ordering::Relaxed);
