@@ -170,11 +170,13 @@ impl Scheduler {
 
     // ----- informer input -----
 
-    pub fn on_pod_add(&mut self, pod: Pod, now: Instant) {
+    /// Informer input takes pods (and nodes) as `Arc`s so a caller keeping the last version of
+    /// each object shares it with the cache instead of holding a second copy.
+    pub fn on_pod_add(&mut self, pod: impl Into<Arc<Pod>>, now: Instant) {
+        let pod: Arc<Pod> = pod.into();
         if is_terminal(&pod) {
             return;
         }
-        let pod = Arc::new(pod);
         if is_assigned(&pod) {
             let id = pod_id(&pod);
             self.queue.delete(&id);
@@ -187,12 +189,12 @@ impl Scheduler {
         }
     }
 
-    pub fn on_pod_update(&mut self, old: &Pod, new: Pod, now: Instant) {
+    pub fn on_pod_update(&mut self, old: &Pod, new: impl Into<Arc<Pod>>, now: Instant) {
+        let new: Arc<Pod> = new.into();
         if is_terminal(&new) {
             self.on_pod_delete(old, now);
             return;
         }
-        let new = Arc::new(new);
         let id = pod_id(&new);
         if is_assigned(&new) {
             self.queue.delete(&id);
@@ -223,12 +225,14 @@ impl Scheduler {
         }
     }
 
-    pub fn on_node_add(&mut self, node: Node, now: Instant) {
+    pub fn on_node_add(&mut self, node: impl Into<Arc<Node>>, now: Instant) {
+        let node: Arc<Node> = node.into();
         self.queue.on_event(&ClusterEvent::NodeAdd(&node), now);
         self.cache.upsert_node(node);
     }
 
-    pub fn on_node_update(&mut self, old: &Node, new: Node, now: Instant) {
+    pub fn on_node_update(&mut self, old: &Node, new: impl Into<Arc<Node>>, now: Instant) {
+        let new: Arc<Node> = new.into();
         self.queue
             .on_event(&ClusterEvent::NodeUpdate { old, new: &new }, now);
         self.cache.upsert_node(new);

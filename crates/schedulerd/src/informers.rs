@@ -146,12 +146,12 @@ fn spawn<K>(
                     continue;
                 }
                 Ok(Event::InitApply(obj)) => {
-                    listing.push(obj);
+                    listing.push(without_managed_fields(obj));
                     continue;
                 }
                 Ok(Event::InitDone) => Change::Resync(std::mem::take(&mut listing)),
-                Ok(Event::Apply(obj)) => Change::Upsert(obj),
-                Ok(Event::Delete(obj)) => Change::Delete(obj),
+                Ok(Event::Apply(obj)) => Change::Upsert(without_managed_fields(obj)),
+                Ok(Event::Delete(obj)) => Change::Delete(without_managed_fields(obj)),
                 Err(e) => {
                     tracing::warn!(kind = %K::kind(&Default::default()), error = %e, "watch failed; retrying");
                     continue;
@@ -162,4 +162,11 @@ fn spawn<K>(
             }
         }
     });
+}
+
+/// managedFields are often a third of an object and no plugin reads them; kube-scheduler's
+/// informers drop them too.
+fn without_managed_fields<K: Resource>(mut obj: K) -> K {
+    obj.meta_mut().managed_fields = None;
+    obj
 }

@@ -157,8 +157,8 @@ fn decide(
 /// of each pod and node (updates pass old and new), and the keys of other kinds (for relists).
 struct State {
     scheduler: Scheduler,
-    pods: HashMap<String, Pod>,
-    nodes: HashMap<String, Node>,
+    pods: HashMap<String, Arc<Pod>>,
+    nodes: HashMap<String, Arc<Node>>,
     keys: HashMap<&'static str, HashSet<(String, String)>>,
     synced: HashSet<&'static str>,
 }
@@ -171,28 +171,29 @@ fn key_of(meta: &kube::api::ObjectMeta) -> (String, String) {
 }
 
 /// How the last seen version of each pod or node is kept (updates pass old and new) and which
-/// scheduler calls a change turns into.
+/// scheduler calls a change turns into. The kept version is the very `Arc` the scheduler's cache
+/// holds, so each object is in memory once.
 struct Mirror<K> {
     key: fn(&K) -> String,
-    add: fn(&mut Scheduler, K, Instant),
-    update: fn(&mut Scheduler, &K, K, Instant),
+    add: fn(&mut Scheduler, Arc<K>, Instant),
+    update: fn(&mut Scheduler, &K, Arc<K>, Instant),
     delete: fn(&mut Scheduler, &K, Instant),
 }
 
-impl<K: Clone> Mirror<K> {
+impl<K> Mirror<K> {
     fn apply(
         &self,
-        items: &mut HashMap<String, K>,
+        items: &mut HashMap<String, Arc<K>>,
         scheduler: &mut Scheduler,
         change: Change<K>,
         now: Instant,
     ) {
         match change {
             Change::Upsert(obj) => self.upsert(items, scheduler, obj, now),
-            Change::Delete(obj) => {
-                let old = items.remove(&(self.key)(&obj)).unwrap_or(obj);
-                (self.delete)(scheduler, &old, now);
-            }
+            Change::Delete(obj) => match items.remove(&(self.key)(&obj)) {
+                Some(old) => (self.delete)(scheduler, &old, now),
+                None => (self.delete)(scheduler, &obj, now),
+            },
             Change::Resync(listed) => {
                 let keys: HashSet<String> = listed.iter().map(self.key).collect();
                 let gone: Vec<String> = items
@@ -214,11 +215,12 @@ impl<K: Clone> Mirror<K> {
 
     fn upsert(
         &self,
-        items: &mut HashMap<String, K>,
+        items: &mut HashMap<String, Arc<K>>,
         scheduler: &mut Scheduler,
         obj: K,
         now: Instant,
     ) {
+        let obj = Arc::new(obj);
         match items.insert((self.key)(&obj), obj.clone()) {
             Some(old) => (self.update)(scheduler, &old, obj, now),
             None => (self.add)(scheduler, obj, now),
@@ -368,8 +370,8 @@ impl State {
         let resynced = matches!(change, Change::Resync(_));
         let pods = Mirror {
             key: |p: &Pod| p.metadata.uid.clone().unwrap_or_default(),
-            add: Scheduler::on_pod_add,
-            update: Scheduler::on_pod_update,
+            add: |s, pod, now| s.on_pod_add(pod, now),
+            update: |s, old, new, now| s.on_pod_update(old, new, now),
             delete: Scheduler::on_pod_delete,
         };
         pods.apply(&mut self.pods, &mut self.scheduler, change, now);
@@ -382,8 +384,8 @@ impl State {
         let resynced = matches!(change, Change::Resync(_));
         let nodes = Mirror {
             key: |n: &Node| n.metadata.name.clone().unwrap_or_default(),
-            add: Scheduler::on_node_add,
-            update: Scheduler::on_node_update,
+            add: |s, node, now| s.on_node_add(node, now),
+            update: |s, old, new, now| s.on_node_update(old, new, now),
             delete: Scheduler::on_node_delete,
         };
         nodes.apply(&mut self.nodes, &mut self.scheduler, change, now);

@@ -88,10 +88,10 @@ impl Cache {
     }
 
     /// Adds or replaces a node (informer add/update).
-    pub fn upsert_node(&mut self, node: Node) {
+    pub fn upsert_node(&mut self, node: impl Into<Arc<Node>>) {
+        let node: Arc<Node> = node.into();
         let name = node.metadata.name.clone().unwrap_or_default();
         let slot = self.slot_for(&name);
-        let node = Arc::new(node);
         let was_live = self.nodes[slot].node.is_some();
         let new_labels = node.metadata.labels.clone().unwrap_or_default();
         let labels_changed = !was_live || self.nodes[slot].labels != new_labels;
