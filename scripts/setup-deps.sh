@@ -8,6 +8,7 @@ packages=(
   etcd-server etcd-client      # the etcd backend and its tests
   containerd runc containernetworking-plugins   # the node agent's runtime and pod networking
   busybox-static umoci skopeo  # building test images offline
+  docker-registry              # a real registry for the image pull tests
   nftables iptables conntrack  # service proxy rules
   python3-kubernetes           # the official Python client, for API tests
   iproute2 procps curl ca-certificates

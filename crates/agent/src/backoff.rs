@@ -111,7 +111,9 @@ pub fn go_duration(ms: i64) -> String {
         }
         return format!("{m}m{s}s");
     }
-    if frac == 0 {
+    if secs == 0 && frac > 0 {
+        format!("{frac}ms")
+    } else if frac == 0 {
         format!("{secs}s")
     } else {
         let text = format!("{secs}.{frac:03}");
@@ -153,6 +155,8 @@ mod tests {
         assert_eq!(go_duration(160_000), "2m40s");
         assert_eq!(go_duration(300_000), "5m0s");
         assert_eq!(go_duration(1_500), "1.5s");
+        assert_eq!(go_duration(523), "523ms");
+        assert_eq!(go_duration(0), "0s");
         assert_eq!(go_duration(180_000), "3m0s");
     }
 }

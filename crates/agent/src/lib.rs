@@ -24,6 +24,7 @@ pub mod podconfig;
 pub mod pods;
 pub mod probe;
 pub mod resources;
+pub mod routes;
 pub mod runtime;
 pub mod server;
 pub mod status;
@@ -445,6 +446,7 @@ async fn run_with_runtime(
             ),
             pleg.clone().run(workers.clone()),
             pods::run(ctx.clone(), workers.clone()),
+            routes::run(client.clone(), node_name.clone()),
             server::serve(listener, tls, ctx.clone(), pleg.clone(), endpoint_token),
         );
     };

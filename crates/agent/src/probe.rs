@@ -429,4 +429,63 @@ mod tests {
             .unwrap_err();
         assert_eq!(e, "HTTP probe failed with statuscode: 500");
     }
+
+    /// A grpc.health.v1 server over HTTP/2 answering every Check with `status`.
+    async fn health_server(status: i32) -> u16 {
+        struct Check(i32);
+        impl tonic::server::UnaryService<HealthCheckRequest> for Check {
+            type Response = HealthCheckResponse;
+            type Future =
+                std::future::Ready<Result<tonic::Response<HealthCheckResponse>, tonic::Status>>;
+            fn call(&mut self, _: tonic::Request<HealthCheckRequest>) -> Self::Future {
+                std::future::ready(Ok(tonic::Response::new(HealthCheckResponse {
+                    status: self.0,
+                })))
+            }
+        }
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        tokio::spawn(async move {
+            while let Ok((socket, _)) = listener.accept().await {
+                let service = hyper::service::service_fn(
+                    move |req: http::Request<hyper::body::Incoming>| async move {
+                        let codec = tonic_prost::ProstCodec::<
+                            HealthCheckResponse,
+                            HealthCheckRequest,
+                        >::default();
+                        let mut grpc = tonic::server::Grpc::new(codec);
+                        Ok::<_, std::convert::Infallible>(grpc.unary(Check(status), req).await)
+                    },
+                );
+                tokio::spawn(
+                    hyper::server::conn::http2::Builder::new(hyper_util::rt::TokioExecutor::new())
+                        .serve_connection(hyper_util::rt::TokioIo::new(socket), service),
+                );
+            }
+        });
+        port
+    }
+
+    #[tokio::test]
+    async fn grpc_probes_against_a_local_health_server() {
+        let t = Duration::from_secs(2);
+        let serving = health_server(1).await;
+        assert_eq!(grpc_check("127.0.0.1", serving, "", t).await, Ok(()));
+        let not_serving = health_server(2).await;
+        assert_eq!(
+            grpc_check("127.0.0.1", not_serving, "db", t).await,
+            Err("service unhealthy (responded with NOT_SERVING)".to_owned())
+        );
+        let closed = {
+            let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            l.local_addr().unwrap().port()
+        };
+        let e = grpc_check("127.0.0.1", closed, "", t).await.unwrap_err();
+        assert!(
+            e.starts_with(&format!(
+                "failed to connect service \"127.0.0.1:{closed}\" within 2s"
+            )),
+            "{e}"
+        );
+    }
 }

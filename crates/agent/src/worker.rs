@@ -811,6 +811,9 @@ async fn start(
     let field = Some(format!("spec.containers{{{}}}", c.name));
     let image = c.image.clone().unwrap_or_default();
     let secrets = pull_secrets(ctx, pod).await;
+    let emit = |kind: &str, reason: &str, message: String| {
+        ctx.event(pod, kind, reason, message, field.clone())
+    };
     let image_ref = match ctx
         .images
         .ensure(
@@ -819,17 +822,20 @@ async fn start(
             c.image_pull_policy.as_deref(),
             &secrets,
             sandbox_config,
+            &emit,
         )
         .await
     {
         Ok(r) => r,
         Err(w) => {
-            let (kind, reason) = match w.reason.as_str() {
-                "ImagePullBackOff" => ("Normal", "BackOff"),
-                "ErrImagePull" => ("Warning", "Failed"),
-                _ => ("Warning", "Failed"),
-            };
-            ctx.event(pod, kind, reason, w.message.clone(), field);
+            // As the kubelet: the pull's own event above, then the container's failure by reason.
+            ctx.event(
+                pod,
+                "Warning",
+                "Failed",
+                format!("Error: {}", w.reason),
+                field,
+            );
             st.waiting.insert(c.name.clone(), w);
             return;
         }

@@ -131,7 +131,9 @@ async fn round(api: &Api<Pod>, prefix: &str, interval: Option<Duration>) -> Vec<
     v
 }
 
-async fn delete_all(api: &Api<Pod>) {
+/// Deletes the bench pods and waits until the runtime has torn down their sandboxes too, so the
+/// next round does not share the machine with a hundred teardowns.
+async fn delete_all(api: &Api<Pod>, node: &Node) {
     let _ = api
         .delete_collection(
             &DeleteParams::default().grace_period(0),
@@ -144,12 +146,12 @@ async fn delete_all(api: &Api<Pod>) {
             .await
             .map(|l| l.items.len())
             .unwrap_or(1);
-        if left == 0 {
+        if left == 0 && node.runtime_containers().is_empty() {
             return;
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    panic!("bench pods not deleted in 120 s");
+    panic!("bench pods not deleted and torn down in 120 s");
 }
 
 fn main() {
@@ -191,11 +193,11 @@ fn main() {
                 let steady = round(&api, "rate", Some(Duration::from_millis(100))).await;
                 report("10 pods/s", &steady);
                 let with_pods = rss(pid);
-                delete_all(&api).await;
+                delete_all(&api, node_ref).await;
                 let burst = round(&api, "burst", None).await;
                 report("burst", &burst);
                 let with_pods_burst = rss(pid);
-                delete_all(&api).await;
+                delete_all(&api, node_ref).await;
                 println!(
                     "agent RSS: idle {idle}; with {PODS} pods {with_pods}; after the burst {with_pods_burst}"
                 );

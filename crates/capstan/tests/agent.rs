@@ -542,6 +542,37 @@ fn missing_images_back_off_and_never_pull_is_reported() {
         (container_status(&p)["state"]["waiting"]["reason"] == "ErrImageNeverPull").then_some(())
     });
     assert_eq!(node.pod("nope")["status"]["phase"], "Pending");
+    // The kubelet's events for each step, as `kubectl describe pod` shows them.
+    let events_of = |pod: &str| {
+        let out = node.kubectl(&[
+            "get",
+            "events",
+            "--field-selector",
+            &format!("involvedObject.name={pod}"),
+            "-o",
+            "jsonpath={range .items[*]}{.type} {.reason}: {.message}{\"\\n\"}{end}",
+        ]);
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    node.wait_for(Duration::from_secs(15), "the pull events", || {
+        let e = events_of("nope");
+        [
+            "Normal Pulling: Pulling image \"127.0.0.1:1/absent/image:1\"",
+            "Warning Failed: Failed to pull image \"127.0.0.1:1/absent/image:1\": ",
+            "Warning Failed: Error: ErrImagePull",
+            "Normal BackOff: Back-off pulling image \"127.0.0.1:1/absent/image:1\"",
+            "Warning Failed: Error: ImagePullBackOff",
+        ]
+        .iter()
+        .all(|line| e.contains(line))
+        .then_some(())
+    });
+    node.wait_for(Duration::from_secs(15), "the never-pull events", || {
+        let e = events_of("never");
+        (e.contains("Warning ErrImageNeverPull: Container image \"absent/image:2\" is not present with pull policy of Never")
+            && e.contains("Warning Failed: Error: ErrImageNeverPull"))
+        .then_some(())
+    });
 }
 
 #[test]
@@ -662,4 +693,303 @@ fn node_registers_with_labels_reservations_and_lease() {
     node.wait_for(Duration::from_secs(25), "lease renewal", || {
         renew(&node).filter(|r| *r != first)
     });
+}
+
+/// Stops a daemon the test started when the test ends, pass or fail.
+struct Daemon(std::process::Child);
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+const REGISTRY_USER: &str = "capstan";
+const REGISTRY_PASSWORD: &str = "s3cret-pull";
+/// bcrypt of REGISTRY_PASSWORD (the only htpasswd format the registry reads).
+const REGISTRY_HTPASSWD: &str =
+    "capstan:$2b$05$2.6pSmcGLC64.ouhRcMq/OD2xjhgR7XKelr6g.b1uoMdJtFgsfJFS";
+
+/// A pod pulling `image` on every start, optionally with a pull secret.
+fn pulling_pod(name: &str, image: &str, secret: Option<&str>) -> String {
+    let secrets = secret
+        .map(|s| format!("  imagePullSecrets: [{{name: {s}}}]\n"))
+        .unwrap_or_default();
+    format!(
+        "apiVersion: v1\nkind: Pod\nmetadata: {{name: {name}}}\nspec:\n{secrets}  terminationGracePeriodSeconds: 1\n  containers:\n  - {{name: main, image: \"{image}\", imagePullPolicy: Always, command: [sleep, \"3600\"]}}\n"
+    )
+}
+
+#[test]
+fn images_pull_from_a_password_protected_registry_via_mirrors_and_pull_secrets() {
+    require_runtime();
+    for tool in ["/usr/bin/docker-registry", "/usr/bin/skopeo"] {
+        assert!(
+            std::path::Path::new(tool).exists(),
+            "{tool} is missing: run scripts/setup-deps.sh"
+        );
+    }
+    let files = tempfile::tempdir().unwrap();
+    let path = |name: &str| files.path().join(name).to_string_lossy().into_owned();
+    // Pulls of mirror.capstan.test go to the local registry as `localhost:5000`, whose
+    // credentials the registries file holds; `127.0.0.1:5000` is the same registry under a
+    // name with no credentials configured, so only a pod's pull secret can open it.
+    std::fs::write(
+        path("registries.yaml"),
+        format!(
+            "mirrors:\n  mirror.capstan.test:\n    endpoint: [\"http://localhost:5000\"]\n  \"127.0.0.1:5000\":\n    endpoint: [\"http://127.0.0.1:5000\"]\nconfigs:\n  \"localhost:5000\":\n    auth: {{username: {REGISTRY_USER}, password: {REGISTRY_PASSWORD}}}\n"
+        ),
+    )
+    .unwrap();
+    std::fs::write(path("htpasswd"), format!("{REGISTRY_HTPASSWD}\n")).unwrap();
+    std::fs::write(
+        path("registry.yml"),
+        format!(
+            "version: 0.1\nstorage:\n  filesystem: {{rootdirectory: {}}}\nhttp:\n  addr: 127.0.0.1:5000\nauth:\n  htpasswd: {{realm: capstan-test, path: {}}}\n",
+            path("blobs"),
+            path("htpasswd")
+        ),
+    )
+    .unwrap();
+    let node = Node::start_args(&["--private-registry", &path("registries.yaml")]);
+    let _registry = Daemon(node.spawn_in_netns(
+        "/usr/bin/docker-registry",
+        &["serve", &path("registry.yml")],
+        "registry.log",
+    ));
+    common::node::build_busybox(&files.path().join("busybox.tar"), BUSYBOX_IMAGE);
+    let pushed = node.wait_for(Duration::from_secs(30), "a push to the registry", || {
+        let out = node.run_in_netns(
+            "/usr/bin/skopeo",
+            &[
+                "copy",
+                "--dest-tls-verify=false",
+                "--dest-creds",
+                &format!("{REGISTRY_USER}:{REGISTRY_PASSWORD}"),
+                &format!("docker-archive:{}", path("busybox.tar")),
+                "docker://127.0.0.1:5000/team/busybox:1",
+            ],
+        );
+        out.status.success().then_some(out)
+    });
+    assert!(pushed.status.success());
+
+    // Through the mirror, with the registries file's credentials.
+    node.apply(&pulling_pod(
+        "mirrored",
+        "mirror.capstan.test/team/busybox:1",
+        None,
+    ));
+    let p = node.wait_running("mirrored");
+    assert_eq!(
+        container_status(&p)["image"],
+        "mirror.capstan.test/team/busybox:1"
+    );
+    assert!(
+        container_status(&p)["imageID"]
+            .as_str()
+            .unwrap_or("")
+            .contains("sha256:"),
+        "{}",
+        container_status(&p)
+    );
+
+    // Without credentials the registry refuses: upstream's ErrImagePull, then ImagePullBackOff.
+    node.apply(&pulling_pod(
+        "refused",
+        "127.0.0.1:5000/team/busybox:1",
+        None,
+    ));
+    node.wait_for(Duration::from_secs(60), "ImagePullBackOff", || {
+        let p = node.pod("refused");
+        (container_status(&p)["state"]["waiting"]["reason"] == "ImagePullBackOff").then_some(())
+    });
+
+    // With a kubernetes.io/dockerconfigjson secret naming that registry, the pull succeeds.
+    let out = node.kubectl(&[
+        "create",
+        "secret",
+        "docker-registry",
+        "pull-creds",
+        "--docker-server=127.0.0.1:5000",
+        &format!("--docker-username={REGISTRY_USER}"),
+        &format!("--docker-password={REGISTRY_PASSWORD}"),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    node.apply(&pulling_pod(
+        "with-secret",
+        "127.0.0.1:5000/team/busybox:1",
+        Some("pull-creds"),
+    ));
+    node.wait_running("with-secret");
+    // Events are written in the background: wait for the Pulled one.
+    node.wait_for(Duration::from_secs(15), "the Pulled event", || {
+        let out = node.kubectl(&[
+            "get",
+            "events",
+            "--field-selector",
+            "involvedObject.name=with-secret,reason=Pulled",
+            "-o",
+            "jsonpath={.items[*].message}",
+        ]);
+        String::from_utf8_lossy(&out.stdout)
+            .contains("Successfully pulled image \"127.0.0.1:5000/team/busybox:1\"")
+            .then_some(())
+    });
+}
+
+#[test]
+fn host_ports_reach_the_pod_and_force_deletion_stops_it_at_once() {
+    require_runtime();
+    let node = Node::start();
+    node.import_busybox();
+    node.apply(&pod(
+        "hostport",
+        "Always",
+        "mkdir -p /www && echo via-host-port > /www/index.html && exec httpd -f -p 8080 -h /www",
+        "    ports:\n    - {containerPort: 8080, hostPort: 18080}",
+        "",
+    ));
+    node.wait_running("hostport");
+    // The node's address is 127.0.0.1 inside the test's namespace; portmap DNATs it.
+    let body = node.wait_for(Duration::from_secs(30), "the host port to answer", || {
+        let out = node.run_in_netns(
+            "timeout",
+            &[
+                "3",
+                "busybox",
+                "wget",
+                "-qO-",
+                "http://127.0.0.1:18080/index.html",
+            ],
+        );
+        let body = String::from_utf8_lossy(&out.stdout).into_owned();
+        out.status.success().then_some(body)
+    });
+    assert_eq!(body.trim(), "via-host-port");
+
+    // A second pod asking for the same host port cannot share the node: the scheduler says so.
+    node.apply(&pod(
+        "hostport-2",
+        "Always",
+        "sleep 3600",
+        "    ports:\n    - {containerPort: 8081, hostPort: 18080}",
+        "",
+    ));
+    node.wait_for(
+        Duration::from_secs(30),
+        "the port conflict to be reported",
+        || {
+            let p = node.pod("hostport-2");
+            let message = p["status"]["conditions"]
+                .as_array()?
+                .iter()
+                .find(|c| c["type"] == "PodScheduled" && c["status"] == "False")?["message"]
+                .as_str()?
+                .to_owned();
+            message
+                .contains("node(s) didn't have free ports for the requested pod ports")
+                .then_some(())
+        },
+    );
+
+    // --grace-period=0 --force on a running pod that ignores SIGTERM and may take 60 s: the
+    // object goes at once, and the agent kills its containers without waiting out the 60 s.
+    node.apply(&format!(
+        "apiVersion: v1\nkind: Pod\nmetadata: {{name: stubborn}}\nspec:\n  terminationGracePeriodSeconds: 60\n  containers:\n  - name: main\n    image: {BUSYBOX_IMAGE}\n    command: [sh, -c, \"trap '' TERM; while true; do sleep 1; done\"]\n",
+    ));
+    let p = node.wait_running("stubborn");
+    let id = container_status(&p)["containerID"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches("containerd://")
+        .to_owned();
+    let started = Instant::now();
+    let out = node.kubectl(&["delete", "pod", "stubborn", "--grace-period=0", "--force"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("Immediate deletion does not wait for confirmation"),
+        "kubectl's force warning: {err:?}"
+    );
+    assert!(node.get_json(&["get", "pod", "stubborn"]).is_none());
+    node.wait_for(
+        Duration::from_secs(20),
+        "the forced pod's container to go",
+        || (!node.runtime_containers().contains(&id)).then_some(()),
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "force deletion took {:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn pods_on_two_nodes_reach_each_other_through_node_routes() {
+    require_runtime();
+    let mut node = Node::start_lan();
+    node.import_busybox();
+    node.join_peer();
+    let on = |name: &str, host: &str, script: &str| {
+        node.apply(&pod(
+            name,
+            "Always",
+            script,
+            "",
+            &format!("  nodeSelector: {{kubernetes.io/hostname: {host}}}"),
+        ));
+    };
+    on(
+        "far-web",
+        "node2",
+        "mkdir -p /www && echo hello-across-nodes > /www/index.html && echo web-on-node2 && exec httpd -f -p 8080 -h /www",
+    );
+    let web = node.wait_running("far-web");
+    assert_eq!(web["spec"]["nodeName"], "node2");
+    assert_eq!(web["status"]["hostIP"], common::node::LAN_PEER_IP);
+    let ip = web["status"]["podIP"].as_str().unwrap().to_owned();
+    let node2 = node.get_json(&["get", "node", "node2"]).unwrap();
+    let range = node2["spec"]["podCIDR"].as_str().unwrap().to_owned();
+    let node1 = node.get_json(&["get", "node", "node1"]).unwrap();
+    assert_ne!(node1["spec"]["podCIDR"].as_str(), Some(range.as_str()));
+    let prefix = range
+        .rsplit_once(".0/24")
+        .map(|(p, _)| format!("{p}."))
+        .unwrap();
+    assert!(
+        ip.starts_with(&prefix),
+        "pod IP {ip} outside node2's {range}"
+    );
+
+    // A pod on node1 fetches from the pod on node2 (routed node to node, no NAT).
+    on(
+        "near-client",
+        "node1",
+        &format!(
+            "until timeout 3 wget -qO- http://{ip}:8080/index.html; do sleep 0.5; done; echo fetched; sleep 3600"
+        ),
+    );
+    node.wait_running("near-client");
+    node.wait_for(
+        Duration::from_secs(60),
+        "node1's pod to reach node2's",
+        || {
+            logs(&node, &["near-client"])
+                .contains("hello-across-nodes")
+                .then_some(())
+        },
+    );
+    assert!(logs(&node, &["near-client"]).contains("fetched"));
+    // The API server reads node2's logs from node2's agent, at node2's address.
+    assert!(logs(&node, &["far-web"]).contains("web-on-node2"));
 }

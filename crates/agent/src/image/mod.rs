@@ -38,7 +38,8 @@ impl ImageManager {
     }
 
     /// Makes sure `image` is present for a container of pod `uid`; the image reference to create
-    /// the container from, or why it is not there.
+    /// the container from, or why it is not there. `emit(type, reason, message)` records the
+    /// kubelet's events on the way (Pulling, Pulled, Failed, BackOff, ErrImageNeverPull).
     pub async fn ensure(
         &self,
         uid: &str,
@@ -46,6 +47,7 @@ impl ImageManager {
         policy: Option<&str>,
         pull_secrets: &[Value],
         sandbox: &pb::PodSandboxConfig,
+        emit: &(dyn Fn(&str, &str, String) + Sync),
     ) -> Result<String, Waiting> {
         let parsed = reference::parse(image).map_err(|e| {
             waiting(
@@ -63,13 +65,18 @@ impl ImageManager {
                 )
             })?;
             if let Some(img) = present {
+                emit(
+                    "Normal",
+                    "Pulled",
+                    format!("Container image \"{image}\" already present on machine"),
+                );
                 return Ok(img.id);
             }
             if policy == PullPolicy::Never {
-                return Err(waiting(
-                    "ErrImageNeverPull",
-                    format!("Container image \"{image}\" is not present with pull policy of Never"),
-                ));
+                let message =
+                    format!("Container image \"{image}\" is not present with pull policy of Never");
+                emit("Warning", "ErrImageNeverPull", message.clone());
+                return Err(waiting("ErrImageNeverPull", message));
             }
         }
         let key = format!("{uid}_{normalized}");
@@ -77,14 +84,15 @@ impl ImageManager {
         {
             let b = self.backoff.lock();
             if b.in_backoff_since_update(&key, now) {
-                return Err(waiting(
-                    "ImagePullBackOff",
-                    format!("Back-off pulling image \"{image}\""),
-                ));
+                let message = format!("Back-off pulling image \"{image}\"");
+                emit("Normal", "BackOff", message.clone());
+                return Err(waiting("ImagePullBackOff", message));
             }
         }
         let auth = registry::secret_auth(&parsed.registry, pull_secrets);
         tracing::info!(image = %image, "pulling image");
+        emit("Normal", "Pulling", format!("Pulling image \"{image}\""));
+        let started = std::time::Instant::now();
         match self
             .cri
             .pull_image(&normalized, auth, Some(sandbox.clone()))
@@ -92,11 +100,30 @@ impl ImageManager {
         {
             Ok(r) => {
                 self.backoff.lock().forget(&key);
+                // Pulls are not queued here, so the time pulling is the time waited.
+                let took = crate::backoff::go_duration(started.elapsed().as_millis() as i64);
+                let size = match self.cri.image_status(&r).await {
+                    Ok(Some(img)) => img.size,
+                    _ => 0,
+                };
+                emit(
+                    "Normal",
+                    "Pulled",
+                    format!(
+                        "Successfully pulled image \"{image}\" in {took} ({took} including waiting). Image size: {size} bytes."
+                    ),
+                );
                 Ok(r)
             }
             Err(e) => {
                 self.backoff.lock().next(&key, crate::now_ms());
-                Err(waiting("ErrImagePull", e.message()))
+                let message = e.message();
+                emit(
+                    "Warning",
+                    "Failed",
+                    format!("Failed to pull image \"{image}\": {message}"),
+                );
+                Err(waiting("ErrImagePull", message))
             }
         }
     }

@@ -241,11 +241,14 @@ pub fn secret_auth(registry: &str, secrets: &[Value]) -> Option<pb::AuthConfig> 
                 username = u.to_owned();
                 password = p.to_owned();
             }
+            // No server address, as the kubelet sends none for pull secrets: containerd would
+            // compare it, parsed as a URL, with each endpoint it tries, so `host:port` would fail
+            // to parse and a registry's mirrors would never get the credentials.
             return Some(pb::AuthConfig {
                 username,
                 password,
                 auth,
-                server_address: registry.to_owned(),
+                server_address: String::new(),
                 identity_token: field("identitytoken"),
                 registry_token: field("registrytoken"),
             });
@@ -318,7 +321,7 @@ configs:
         );
         let local = secret_auth("localhost:5000", std::slice::from_ref(&secret)).unwrap();
         assert_eq!(local.username, "u");
-        assert_eq!(local.server_address, "localhost:5000");
+        assert_eq!(local.server_address, "");
         assert!(secret_auth("quay.io", &[secret]).is_none());
     }
 }

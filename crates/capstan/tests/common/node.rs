@@ -59,7 +59,21 @@ pub struct Node {
     server_args: Vec<String>,
     /// Run the agent as its own `capstan agent` process.
     separate_agent: bool,
+    /// A second node's namespace, joined to this one by a veth pair (see `start_lan`).
+    peer: Option<Peer>,
+    /// Where the API server listens (all addresses when a peer must reach it).
+    bind_address: &'static str,
 }
+
+/// The second node of a two-node test: its own network namespace and `capstan agent`.
+struct Peer {
+    netns: String,
+    agent: Option<Child>,
+}
+
+/// Addresses of the two ends of the veth pair `start_lan` creates (`lan0` on both sides).
+pub const LAN_SERVER_IP: &str = "10.99.0.1";
+pub const LAN_PEER_IP: &str = "10.99.0.2";
 
 impl Node {
     /// A server with its in-process agent, in a fresh network namespace.
@@ -78,7 +92,23 @@ impl Node {
         Self::start_full(separate_agent, &[], prepare)
     }
 
+    /// A server with its in-process agent whose namespace shares a network segment
+    /// (10.99.0.0/24 on `lan0`) with a second, empty namespace; `join_peer` starts a second
+    /// node's agent there.
+    pub fn start_lan() -> Node {
+        Self::start_inner(false, &[], true, |_| {})
+    }
+
     fn start_full(separate_agent: bool, args: &[&str], prepare: impl FnOnce(&Path)) -> Node {
+        Self::start_inner(separate_agent, args, false, prepare)
+    }
+
+    fn start_inner(
+        separate_agent: bool,
+        args: &[&str],
+        lan: bool,
+        prepare: impl FnOnce(&Path),
+    ) -> Node {
         let netns = format!(
             "capt-{}-{}",
             std::process::id(),
@@ -103,7 +133,12 @@ impl Node {
             agent: None,
             server_args: args.iter().map(|a| a.to_string()).collect(),
             separate_agent,
+            peer: None,
+            bind_address: "127.0.0.1",
         };
+        if lan {
+            node.make_lan();
+        }
         std::fs::create_dir_all(node.agent_data_dir().join("agent").join("images")).unwrap();
         prepare(&node.agent_data_dir());
         node.launch_server();
@@ -112,6 +147,90 @@ impl Node {
         }
         node.wait_node_ready();
         node
+    }
+
+    /// Creates the peer namespace and the veth pair between the two.
+    fn make_lan(&mut self) {
+        let peer = format!("{}-b", self.netns);
+        let ip = |args: &[&str]| {
+            let st = Command::new("ip").args(args).status().expect("run ip");
+            assert!(st.success(), "ip {args:?} failed");
+        };
+        ip(&["netns", "add", &peer]);
+        self.peer = Some(Peer {
+            netns: peer.clone(),
+            agent: None,
+        });
+        ip(&["-n", &peer, "link", "set", "lo", "up"]);
+        ip(&[
+            "link",
+            "add",
+            "lan0",
+            "netns",
+            &self.netns,
+            "type",
+            "veth",
+            "peer",
+            "name",
+            "lan0",
+            "netns",
+            &peer,
+        ]);
+        for (ns, addr) in [(&self.netns, LAN_SERVER_IP), (&peer, LAN_PEER_IP)] {
+            ip(&[
+                "-n",
+                ns,
+                "addr",
+                "add",
+                &format!("{addr}/24"),
+                "dev",
+                "lan0",
+            ]);
+            ip(&["-n", ns, "link", "set", "lan0", "up"]);
+        }
+        // The API server must be reachable from the peer.
+        self.bind_address = "0.0.0.0";
+    }
+
+    fn peer_data_dir(&self) -> PathBuf {
+        self.dir.path().join("peerdata")
+    }
+
+    fn peer_containerd_socket(&self) -> PathBuf {
+        self.peer_data_dir()
+            .join("agent")
+            .join("containerd")
+            .join("containerd.sock")
+    }
+
+    /// Starts a second node, `node2`, in the peer namespace (`start_lan`), with the busybox
+    /// image in its air-gap directory, and waits until it is Ready.
+    pub fn join_peer(&mut self) {
+        let netns = self.peer.as_ref().expect("start_lan first").netns.clone();
+        let images = self.peer_data_dir().join("agent").join("images");
+        std::fs::create_dir_all(&images).unwrap();
+        build_busybox(&images.join("busybox.tar"), BUSYBOX_IMAGE);
+        let child = Command::new("nsenter")
+            .arg(format!("--net=/var/run/netns/{netns}"))
+            .arg(env!("CARGO_BIN_EXE_capstan"))
+            .arg("agent")
+            .args([
+                "--server",
+                &format!("https://{LAN_SERVER_IP}:{}", self.port),
+            ])
+            .arg("--token-file")
+            .arg(self.data_dir().join("node-token"))
+            .arg("--data-dir")
+            .arg(self.peer_data_dir())
+            .args(["--node-name", "node2", "--node-ip", LAN_PEER_IP])
+            .env("CAPSTAN_LOG", "info")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(self.log_file("peer-agent.log"))
+            .spawn()
+            .expect("start the peer's capstan agent");
+        self.peer.as_mut().expect("start_lan first").agent = Some(child);
+        self.wait_named_node_ready("node2", Duration::from_secs(90));
     }
 
     pub fn data_dir(&self) -> PathBuf {
@@ -146,7 +265,7 @@ impl Node {
                 "--https-port",
                 &self.port.to_string(),
                 "--bind-address",
-                "127.0.0.1",
+                self.bind_address,
                 "--kubelet-port",
                 &self.kubelet_port.to_string(),
                 "--node-name",
@@ -236,8 +355,13 @@ impl Node {
 
     /// Waits until the node is Ready and has its pod network.
     pub fn wait_node_ready(&self) {
-        self.wait_for(Duration::from_secs(60), "node1 Ready", || {
-            let v = self.get_json(&["get", "node", "node1"])?;
+        self.wait_named_node_ready("node1", Duration::from_secs(60));
+    }
+
+    /// Waits until the node is Ready and has its pod range.
+    fn wait_named_node_ready(&self, name: &str, timeout: Duration) {
+        self.wait_for(timeout, &format!("{name} Ready"), || {
+            let v = self.get_json(&["get", "node", name])?;
             let ready = v["status"]["conditions"]
                 .as_array()?
                 .iter()
@@ -433,6 +557,28 @@ impl Node {
     }
 
     /// PID of the separate `capstan agent` process (nsenter execs it, so the PID is the agent's).
+    /// Runs a command inside the node's network namespace and waits for it.
+    pub fn run_in_netns(&self, program: &str, args: &[&str]) -> Output {
+        self.nsenter()
+            .arg(program)
+            .args(args)
+            .output()
+            .unwrap_or_else(|e| panic!("run {program}: {e}"))
+    }
+
+    /// Starts a daemon inside the node's network namespace, its output in `log` under the node's
+    /// directory; the caller stops it.
+    pub fn spawn_in_netns(&self, program: &str, args: &[&str], log: &str) -> Child {
+        self.nsenter()
+            .arg(program)
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(self.log_file(log))
+            .stderr(self.log_file(log))
+            .spawn()
+            .unwrap_or_else(|e| panic!("start {program}: {e}"))
+    }
+
     pub fn agent_pid(&self) -> Option<u32> {
         self.agent.as_ref().map(Child::id)
     }
@@ -455,66 +601,79 @@ impl Node {
 
     /// IDs of the containers (sandboxes included) in the runtime's k8s.io namespace.
     pub fn runtime_containers(&self) -> Vec<String> {
-        let out = Command::new("ctr")
-            .arg("--address")
-            .arg(self.containerd_socket())
-            .args(["-n", "k8s.io", "containers", "ls", "-q"])
-            .output()
-            .expect("run ctr");
-        String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .map(str::to_owned)
-            .filter(|l| !l.is_empty())
-            .collect()
+        containers_at(&self.containerd_socket())
     }
 
+    /// Kills the container shims of this node's containerd and everything under them.
+    fn kill_shims(&self) {
+        kill_shims_of(&self.containerd_socket());
+    }
+}
+
+/// IDs of the containers (sandboxes included) in the k8s.io namespace of the containerd at
+/// `socket`.
+fn containers_at(socket: &Path) -> Vec<String> {
+    let out = Command::new("ctr")
+        .arg("--address")
+        .arg(socket)
+        .args(["-n", "k8s.io", "containers", "ls", "-q"])
+        .output()
+        .expect("run ctr");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_owned)
+        .filter(|l| !l.is_empty())
+        .collect()
+}
+
+/// Kills the container shims of the containerd at `socket` and everything under them.
+fn kill_shims_of(socket: &Path) {
+    let socket = socket.to_string_lossy().into_owned();
+    let procs = processes();
+    let shims: Vec<u32> = procs
+        .iter()
+        .filter(|(_, _, cmd)| {
+            cmd.first().is_some_and(|c| c.contains("containerd-shim"))
+                && cmd.iter().any(|a| a == &socket)
+        })
+        .map(|(pid, _, _)| *pid)
+        .collect();
+    let mut netns_inodes = std::collections::HashSet::new();
+    for shim in shims {
+        let mut victims = descendants(&procs, shim);
+        victims.push(shim);
+        for pid in victims {
+            if let Ok(link) = std::fs::read_link(format!("/proc/{pid}/ns/net")) {
+                netns_inodes.insert(link.to_string_lossy().into_owned());
+            }
+            unsafe { kill(pid as i32, 9) };
+        }
+    }
+    // Pod network namespaces (containerd's /var/run/netns/cni-…) of the killed sandboxes.
+    use std::os::unix::fs::MetadataExt;
+    let Ok(dir) = std::fs::read_dir("/var/run/netns") else {
+        return;
+    };
+    for e in dir.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if !name.starts_with("cni-") {
+            continue;
+        }
+        let Ok(meta) = std::fs::metadata(e.path()) else {
+            continue;
+        };
+        if netns_inodes.contains(&format!("net:[{}]", meta.ino())) {
+            let _ = Command::new("ip").args(["netns", "delete", &name]).status();
+        }
+    }
+}
+
+impl Node {
     fn containerd_socket(&self) -> PathBuf {
         self.agent_data_dir()
             .join("agent")
             .join("containerd")
             .join("containerd.sock")
-    }
-
-    /// Kills the container shims of this node's containerd and everything under them.
-    fn kill_shims(&self) {
-        let socket = self.containerd_socket().to_string_lossy().into_owned();
-        let procs = processes();
-        let shims: Vec<u32> = procs
-            .iter()
-            .filter(|(_, _, cmd)| {
-                cmd.first().is_some_and(|c| c.contains("containerd-shim"))
-                    && cmd.iter().any(|a| a == &socket)
-            })
-            .map(|(pid, _, _)| *pid)
-            .collect();
-        let mut netns_inodes = std::collections::HashSet::new();
-        for shim in shims {
-            let mut victims = descendants(&procs, shim);
-            victims.push(shim);
-            for pid in victims {
-                if let Ok(link) = std::fs::read_link(format!("/proc/{pid}/ns/net")) {
-                    netns_inodes.insert(link.to_string_lossy().into_owned());
-                }
-                unsafe { kill(pid as i32, 9) };
-            }
-        }
-        // Pod network namespaces (containerd's /var/run/netns/cni-…) of the killed sandboxes.
-        use std::os::unix::fs::MetadataExt;
-        let Ok(dir) = std::fs::read_dir("/var/run/netns") else {
-            return;
-        };
-        for e in dir.flatten() {
-            let name = e.file_name().to_string_lossy().into_owned();
-            if !name.starts_with("cni-") {
-                continue;
-            }
-            let Ok(meta) = std::fs::metadata(e.path()) else {
-                continue;
-            };
-            if netns_inodes.contains(&format!("net:[{}]", meta.ino())) {
-                let _ = Command::new("ip").args(["netns", "delete", &name]).status();
-            }
-        }
     }
 
     /// Waits (up to `timeout`) until the runtime holds no container: the agent has torn every
@@ -617,6 +776,25 @@ impl Drop for Node {
         self.delete_pods();
         if self.server.is_some() && (self.agent.is_some() || !self.separate_agent) {
             self.wait_runtime_empty(Duration::from_secs(60));
+        }
+        if let Some(mut peer) = self.peer.take() {
+            let socket = self.peer_containerd_socket();
+            let deadline = Instant::now() + Duration::from_secs(60);
+            while peer.agent.is_some()
+                && socket.exists()
+                && Instant::now() < deadline
+                && !containers_at(&socket).is_empty()
+            {
+                std::thread::sleep(Duration::from_millis(200));
+            }
+            if let Some(mut agent) = peer.agent.take() {
+                let _ = agent.kill();
+                let _ = agent.wait();
+            }
+            kill_shims_of(&socket);
+            let _ = Command::new("ip")
+                .args(["netns", "delete", &peer.netns])
+                .status();
         }
         self.kill_agent();
         self.kill_server();
