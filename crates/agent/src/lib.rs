@@ -17,6 +17,7 @@ pub mod ctx;
 pub mod image;
 pub mod join;
 pub mod logs;
+pub mod masquerade;
 pub mod metrics;
 pub mod node;
 pub mod pleg;
@@ -60,6 +61,9 @@ pub enum ApiAccess {
     Token { server: String, token: String },
 }
 
+/// The pod network `capstan server --cluster-cidr` hands node ranges from by default.
+pub const DEFAULT_CLUSTER_CIDR: &str = "10.42.0.0/16";
+
 #[derive(Debug, Clone)]
 pub struct AgentConfig {
     /// The data directory; the agent's files go under `DATA_DIR/agent`.
@@ -88,6 +92,8 @@ pub struct AgentConfig {
     pub max_pods: u32,
     pub cluster_dns: Vec<String>,
     pub cluster_domain: String,
+    /// The cluster's pod network: pod traffic leaving it is masqueraded.
+    pub cluster_cidr: capstan_apimachinery::cidr::Ipv4Cidr,
 }
 
 impl AgentConfig {
@@ -109,6 +115,8 @@ impl AgentConfig {
             max_pods: 110,
             cluster_dns: Vec::new(),
             cluster_domain: "cluster.local".into(),
+            cluster_cidr: capstan_apimachinery::cidr::Ipv4Cidr::parse(DEFAULT_CLUSTER_CIDR)
+                .expect("the default cluster CIDR parses"),
         }
     }
 }
@@ -379,8 +387,15 @@ async fn run_with_runtime(
         let client = client.clone();
         let name = node_name.clone();
         let ipam = agent_dir.join("cni").join("ipam");
+        let cluster_cidr = config.cluster_cidr;
         async move {
             let cidr = cni::wait_for_pod_cidr(&client, &name).await;
+            match masquerade::apply(&cluster_cidr).await {
+                Ok(()) => tracing::info!(cluster_cidr = %cluster_cidr, "pod egress masqueraded"),
+                Err(e) => {
+                    tracing::warn!(error = %e, "pods cannot reach addresses outside the cluster")
+                }
+            }
             loop {
                 match cni::write(&cni_conf_dir, &ipam, &cidr) {
                     Ok(path) => {

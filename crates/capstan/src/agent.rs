@@ -22,6 +22,10 @@ pub struct AgentArgs {
     /// Where the agent keeps its state (containerd, images, pod files under DATA_DIR/agent).
     #[arg(long, default_value = "/var/lib/capstan")]
     data_dir: PathBuf,
+    /// The cluster's pod network (the server's --cluster-cidr): pod traffic leaving it is
+    /// masqueraded to this node's address.
+    #[arg(long, default_value = capstan_agent::DEFAULT_CLUSTER_CIDR)]
+    cluster_cidr: String,
     #[command(flatten)]
     node: NodeArgs,
 }
@@ -121,6 +125,8 @@ pub async fn run(args: AgentArgs) -> Result<()> {
             token,
         },
     );
+    config.cluster_cidr = capstan_apimachinery::cidr::Ipv4Cidr::parse(&args.cluster_cidr)
+        .map_err(|e| anyhow::anyhow!("--cluster-cidr: {e}"))?;
     args.node.apply(&mut config)?;
     capstan_agent::run(config).await
 }

@@ -83,8 +83,9 @@ pub async fn run(args: ServerArgs) -> Result<()> {
             "--datastore-cafile/--datastore-certfile/--datastore-keyfile need --datastore-endpoint"
         );
     }
-    let cluster_cidr = capstan_apimachinery::cidr::Ipv4Cidr::parse(&args.cluster_cidr)
-        .and_then(|c| capstan_apimachinery::cidr::SubnetPlan::new(c, 24))
+    let pod_network = capstan_apimachinery::cidr::Ipv4Cidr::parse(&args.cluster_cidr)
+        .map_err(|e| anyhow::anyhow!("--cluster-cidr: {e}"))?;
+    let cluster_cidr = capstan_apimachinery::cidr::SubnetPlan::new(pod_network, 24)
         .map_err(|e| anyhow::anyhow!("--cluster-cidr: {e}"))?;
     // Checked before anything starts, so a bad file is a one-line error, not a half-started server.
     let scheduler = (!args.disable_scheduler)
@@ -132,6 +133,7 @@ pub async fn run(args: ServerArgs) -> Result<()> {
             },
         );
         agent.control_plane = true;
+        agent.cluster_cidr = pod_network;
         args.agent.apply(&mut agent)?;
         let agent = tokio::spawn(capstan_agent::run(agent));
         let wait = running.wait();

@@ -992,4 +992,39 @@ fn pods_on_two_nodes_reach_each_other_through_node_routes() {
     assert!(logs(&node, &["near-client"]).contains("fetched"));
     // The API server reads node2's logs from node2's agent, at node2's address.
     assert!(logs(&node, &["far-web"]).contains("web-on-node2"));
+
+    // Pod egress: a connection from a pod on node1 to an address outside the pod network (a
+    // listener on node2's own address) arrives from node1's address, masqueraded.
+    let peer = node.peer_netns();
+    let listener = std::thread::spawn(move || {
+        common::node::enter_netns_named(&peer);
+        let l = std::net::TcpListener::bind((common::node::LAN_PEER_IP, 9999)).unwrap();
+        l.set_nonblocking(true).unwrap();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while Instant::now() < deadline {
+            match l.accept() {
+                Ok((mut s, from)) => {
+                    use std::io::Write;
+                    let _ = s.write_all(b"HTTP/1.0 200 OK\r\ncontent-length: 3\r\n\r\nok\n");
+                    return Some(from.ip().to_string());
+                }
+                Err(_) => std::thread::sleep(Duration::from_millis(100)),
+            }
+        }
+        None
+    });
+    on(
+        "egress",
+        "node1",
+        &format!(
+            "until timeout 3 wget -qO- http://{}:9999/; do sleep 0.5; done; sleep 3600",
+            common::node::LAN_PEER_IP
+        ),
+    );
+    let from = listener.join().unwrap();
+    assert_eq!(
+        from.as_deref(),
+        Some(common::node::LAN_SERVER_IP),
+        "egress from a pod must leave with its node's address"
+    );
 }

@@ -585,11 +585,12 @@ impl Node {
 
     /// Moves the calling thread (and threads it starts later) into this node's network namespace.
     pub fn enter_netns(&self) {
-        let f = std::fs::File::open(format!("/var/run/netns/{}", self.netns)).unwrap();
-        use std::os::fd::AsRawFd;
-        // CLONE_NEWNET
-        let rc = unsafe { setns(f.as_raw_fd(), 0x4000_0000) };
-        assert_eq!(rc, 0, "setns into {}", self.netns);
+        enter_netns_named(&self.netns);
+    }
+
+    /// The peer's namespace (`start_lan`), for `enter_netns_named` on another thread.
+    pub fn peer_netns(&self) -> String {
+        self.peer.as_ref().expect("start_lan first").netns.clone()
     }
 
     pub fn node_token(&self) -> String {
@@ -703,6 +704,15 @@ impl Node {
             "--timeout=30s",
         ]);
     }
+}
+
+/// Moves the calling thread (and threads it starts later) into the named network namespace.
+pub fn enter_netns_named(netns: &str) {
+    let f = std::fs::File::open(format!("/var/run/netns/{netns}")).unwrap();
+    use std::os::fd::AsRawFd;
+    // CLONE_NEWNET
+    let rc = unsafe { setns(f.as_raw_fd(), 0x4000_0000) };
+    assert_eq!(rc, 0, "setns into {netns}");
 }
 
 unsafe extern "C" {
