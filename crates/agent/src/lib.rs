@@ -182,7 +182,7 @@ async fn client(api: &ApiAccess) -> anyhow::Result<kube::Client> {
                     }
                 }
             };
-            Ok(kube::Client::try_from(config)?)
+            capstan_client::from_config(config)
         }
     }
 }

@@ -184,8 +184,8 @@ pub struct Actions {
     pub inputs: std::sync::mpsc::Sender<Input>,
     /// Cleared when leadership is lost: actions not yet started are dropped.
     pub active: Arc<AtomicBool>,
-    /// Bounds the API calls in flight. kube-rs speaks HTTP/1.1, one request per connection, so
-    /// unbounded concurrency would open (and TLS-handshake) a connection per pending binding.
+    /// Bounds the API calls in flight, so a burst of decisions queues here rather than as
+    /// thousands of open streams and pending bodies on the connection.
     pub in_flight: Arc<tokio::sync::Semaphore>,
 }
 
