@@ -28,8 +28,12 @@ pub async fn connect(kubeconfig: &Path) -> anyhow::Result<Client> {
 pub fn from_config(config: kube::Config) -> anyhow::Result<Client> {
     use kube::client::ConfigExt;
     let _ = rustls::crypto::ring::default_provider().install_default();
-    if config.cluster_url.scheme_str() != Some("https") {
-        // Plain HTTP (never Capstan's own server): kube-rs' default client handles it.
+    if config.cluster_url.scheme_str() != Some("https")
+        || config.proxy_url.is_some()
+        || config.tls_server_name.is_some()
+    {
+        // Plain HTTP, a proxy or a TLS server name override (never needed for Capstan's own
+        // server): kube-rs' default client handles those.
         return Ok(Client::try_from(config)?);
     }
     // hyper-rustls offers ALPN h2 itself (enable_http2 below).
