@@ -181,6 +181,7 @@ pub async fn run(client: kube::Client, this_node: String) {
     let mut listing: Targets = HashMap::new();
     let mut applied = existing().await;
     let mut failed = BTreeMap::new();
+    let mut last_links = Vec::new();
     let mut synced = false;
     let mut events = watcher::watcher(api, watcher::Config::default())
         .default_backoff()
@@ -215,7 +216,13 @@ pub async fn run(client: kube::Client, this_node: String) {
         if !synced {
             continue;
         }
-        let want = desired(&nodes, &this_node, &links());
+        let links = links();
+        if links != last_links {
+            // A route that failed may work now that the host's networks changed.
+            failed.clear();
+            last_links = links.clone();
+        }
+        let want = desired(&nodes, &this_node, &links);
         reconcile(&mut applied, &want, &mut failed).await;
     }
 }

@@ -17,6 +17,25 @@ pub struct Server {
     extra_args: Vec<String>,
 }
 
+/// Runs `cmd` with `stdin` fed to it (or no input) and collects its output.
+pub fn run_with_stdin(cmd: &mut Command, stdin: Option<&str>) -> Output {
+    match stdin {
+        None => cmd.stdin(Stdio::null()).output().unwrap(),
+        Some(input) => {
+            use std::io::Write;
+            cmd.stdin(Stdio::piped());
+            let mut child = cmd.spawn().unwrap();
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(input.as_bytes())
+                .unwrap();
+            child.wait_with_output().unwrap()
+        }
+    }
+}
+
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -137,21 +156,7 @@ impl Server {
             .args(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
-        match stdin {
-            None => cmd.stdin(Stdio::null()).output().unwrap(),
-            Some(input) => {
-                use std::io::Write;
-                cmd.stdin(Stdio::piped());
-                let mut child = cmd.spawn().unwrap();
-                child
-                    .stdin
-                    .take()
-                    .unwrap()
-                    .write_all(input.as_bytes())
-                    .unwrap();
-                child.wait_with_output().unwrap()
-            }
-        }
+        run_with_stdin(&mut cmd, stdin)
     }
 }
 

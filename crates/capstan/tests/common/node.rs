@@ -10,6 +10,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use super::run_with_stdin;
+
 static SEQ: AtomicU32 = AtomicU32::new(0);
 
 pub const BUSYBOX_IMAGE: &str = "capstan.test/busybox:1";
@@ -434,21 +436,7 @@ impl Node {
             .args(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
-        match stdin {
-            None => cmd.stdin(Stdio::null()).output().unwrap(),
-            Some(input) => {
-                use std::io::Write;
-                cmd.stdin(Stdio::piped());
-                let mut child = cmd.spawn().unwrap();
-                child
-                    .stdin
-                    .take()
-                    .unwrap()
-                    .write_all(input.as_bytes())
-                    .unwrap();
-                child.wait_with_output().unwrap()
-            }
-        }
+        run_with_stdin(&mut cmd, stdin)
     }
 
     /// `kubectl apply -f -`; panics with the logs when it fails.
